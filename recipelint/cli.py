@@ -1,0 +1,165 @@
+"""The command line: parses flags, calls the engine and reporters, maps results to exit codes.
+
+Exit codes (check): 0 no finding at the failing severity, 1 findings, 2 usage error or unreadable recipe.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+class UsageProblem(Exception):
+    pass
+
+
+def _fail(msg: str) -> None:
+    raise UsageProblem(msg)
+
+
+def _resolve_codes(values, all_codes: set[str], flag: str) -> list[str]:
+    from .engine import split_codes
+
+    codes = split_codes(values)
+    for c in codes:
+        if not any(k.startswith(c) for k in all_codes):
+            _fail(f"{flag} {c}: no rule code starts with {c!r} (see `recipelint rules`)")
+    return codes
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=__version__, message="recipelint %(version)s", prog_name="recipelint")
+def main() -> None:
+    """Lint Co-op Cloud recipes and their overlay tests; confirm findings on a live swarm."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--overlay", "overlay", type=click.Path(path_type=Path),
+              help="cc-ci style overlay root: DIR/<recipe>/**/*.py are that recipe's overlay tests.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--select", multiple=True, help="Only these codes (comma-separated, by prefix: B, N0, B001).")
+@click.option("--ignore", multiple=True, help="Skip these codes (comma-separated, by prefix).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
+              help="Lowest severity that makes the exit code 1.")
+@click.option("--show-fix", is_flag=True, help="Text format: print each finding's fix under it.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this file instead of standard output.")
+def check(paths, overlay, fmt, select, ignore, fail_on, show_fix, output):
+    """Lint each recipe directory in PATHS."""
+    from . import engine
+    from .model import NotARecipe, Recipe
+    from .report import FORMATS
+
+    rules = engine.discover()
+    codes = engine.known_codes(rules)
+    sel = _resolve_codes(select, codes, "--select")
+    ign = _resolve_codes(ignore, codes, "--ignore")
+    if overlay is not None and not overlay.is_dir():
+        _fail(f"--overlay {overlay}: not a directory")
+    recipes = []
+    for p in paths:
+        try:
+            recipes.append((p, Recipe.load(p, overlay_root=overlay)))
+        except NotARecipe as exc:
+            _fail(str(exc))
+    chosen = engine.select(rules, sel, ign)
+    findings = []
+    roots = {}
+    for p, r in recipes:
+        findings.extend(engine.run(r, chosen, select_=sel, ignore=ign))
+        roots[(r.name, "recipe")] = str(p)
+        if overlay is not None:
+            roots[(r.name, "overlay")] = str(overlay)
+    text = FORMATS[fmt](findings, roots=roots, recipes=[r.name for _, r in recipes], show_fix=show_fix)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    threshold = SEVERITY_RANK[fail_on]
+    failing = any(SEVERITY_RANK.get(f.severity, 2) >= threshold for f in findings)
+    sys.exit(1 if failing else 0)
+
+
+@main.command("rules")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def list_rules(fmt):
+    """List every rule: code, name, severity, class, probe and summary."""
+    import json
+
+    from . import engine
+
+    rows = [(r.code, r.name, r.severity, r.category, r.probe or "-", r.summary) for r in engine.discover()]
+    rows += [(m.code, m.name, m.severity, m.category, "-", m.summary) for m in engine.META.values()]
+    rows.sort()
+    if fmt == "json":
+        keys = ("code", "name", "severity", "class", "probe", "summary")
+        click.echo(json.dumps([dict(zip(keys, r)) for r in rows], indent=2))
+        return
+    for code, name, sev, cat, probe, summary in rows:
+        click.echo(f"{code:5} {name:38} {sev:8} {cat:14} {probe:18} {summary}")
+
+
+@main.command("rule")
+@click.argument("code")
+def explain(code):
+    """Explain one rule: what it finds, why it matters, how to fix it, and its examples."""
+    import textwrap
+
+    from . import engine
+
+    code = code.upper()
+    rules = {r.code: r for r in engine.discover()}
+    by_name = {r.name: r for r in rules.values()}
+    r = rules.get(code) or by_name.get(code.lower()) or engine.META.get(code)
+    if r is None:
+        _fail(f"rule {code}: unknown code (see `recipelint rules`)")
+
+    def para(t: str) -> str:
+        return "\n\n".join(textwrap.fill(" ".join(p.split()), 88) for p in textwrap.dedent(t).strip().split("\n\n"))
+
+    click.echo(f"{r.code} {r.name}  [{r.severity}, {r.category}"
+               + (f", probe: {r.probe}]" if r.probe else "]"))
+    click.echo(f"\n{para(r.summary)}\n\nWhy\n{para(r.why)}\n\nFix\n{para(r.fix)}")
+    for label, exs in (("Valid", getattr(r, "valid", [])), ("Invalid", getattr(r, "invalid", []))):
+        for i, ex in enumerate(exs, start=1):
+            click.echo(f"\n{label} example {i}" + (f": {ex.note}" if ex.note else ""))
+            for path, content in ex.all_files().items():
+                click.echo(f"--- {path}")
+                click.echo(textwrap.indent(content.rstrip("\n"), "  "))
+            for path, content in ex.overlay.items():
+                click.echo(f"--- overlay/{path}")
+                click.echo(textwrap.indent(content.rstrip("\n"), "  "))
+
+
+def run() -> None:
+    """Console entry point: one clear line on stderr for usage errors, never a traceback."""
+    try:
+        main.main(standalone_mode=False)
+    except UsageProblem as exc:
+        click.echo(f"recipelint: error: {exc}", err=True)
+        sys.exit(2)
+    except getattr(click.exceptions, "NoArgsIsHelpError", ()) as exc:  # click >= 8.2
+        click.echo(exc.ctx.get_help(), err=True)
+        sys.exit(2)
+    except click.UsageError as exc:
+        click.echo(f"recipelint: error: {exc.format_message()}", err=True)
+        sys.exit(2)
+    except click.exceptions.Abort:
+        click.echo("recipelint: aborted", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except BrokenPipeError:
+        sys.exit(1)
+    sys.exit(0)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    run()

@@ -1,0 +1,287 @@
+"""Overlay tests (cc-ci `tests/<recipe>/**/*.py`, and a recipe's own `tests/`), read with libcst.
+
+libcst costs ~0.4 s to import, so nothing here imports it until a test file is actually
+parsed; a recipe without overlay tests never pays for it.
+
+What rules get from here is not the syntax tree but *facts* about each `assert`:
+the strings it compares (module-level constants, `+` and f-strings resolved), and
+the shape of the comparison (``==``, ``in``, ``not in``, ``.startswith``...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from .yamlnode import Problem
+
+
+@dataclass(frozen=True)
+class Operand:
+    """One side of a comparison: its source text and the string values it stands for."""
+
+    source: str
+    strings: tuple[str, ...]  # resolved string constants (empty if not constant)
+    collection: bool  # a literal list/set/tuple (or a constant bound to one)
+    via: str | None  # the module constant it was read through, if any
+
+
+@dataclass(frozen=True)
+class Check:
+    """A single comparison inside an assert: ``left <op> right``.
+
+    ``op`` is one of ``==``, ``!=``, ``in``, ``not in``, ``startswith``, ``endswith``,
+    ``not startswith``, ``not endswith``, ``is``, ``is not``.
+    """
+
+    left: Operand
+    op: str
+    right: Operand
+
+
+@dataclass(frozen=True)
+class AssertFact:
+    file: "TestFile"
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    function: str | None
+    source: str  # the assert statement's text
+    checks: tuple[Check, ...]
+    strings: tuple[tuple[str, str | None], ...]  # every string the assert mentions: (value, via constant)
+
+
+@dataclass
+class TestFile:
+    root_kind: str  # "overlay" (relative to --overlay DIR) or "recipe" (relative to the recipe)
+    rel: str
+    path: Path
+    text: str
+    problems: list[Problem] = field(default_factory=list)
+
+    @cached_property
+    def module(self):
+        import libcst as cst
+
+        try:
+            return cst.parse_module(self.text)
+        except cst.ParserSyntaxError as exc:
+            self.problems.append(Problem("E103", self.rel, exc.raw_line, exc.raw_column + 1,
+                                         f"Python syntax error: {exc.message}"))
+            return None
+
+    @cached_property
+    def asserts(self) -> list[AssertFact]:
+        mod = self.module
+        if mod is None:
+            return []
+        return _Extractor(self, mod).run()
+
+
+def _op_name(op) -> str | None:
+    import libcst as cst
+
+    table = {
+        cst.Equal: "==", cst.NotEqual: "!=", cst.In: "in", cst.NotIn: "not in", cst.Is: "is",
+        cst.IsNot: "is not",
+    }
+    for t, name in table.items():
+        if isinstance(op, t):
+            return name
+    return None
+
+
+class _Extractor:
+    def __init__(self, tf: TestFile, module):
+        self.tf = tf
+        self.module = module
+        self.consts: dict[str, tuple[tuple[str, ...], bool]] = {}
+
+    def run(self) -> list[AssertFact]:
+        import libcst as cst
+        from libcst.metadata import MetadataWrapper, PositionProvider
+
+        wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+        positions = wrapper.resolve(PositionProvider)
+        # module-level constants (in order, so later ones can use earlier ones)
+        for stmt in self.module.body:
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    targets, value = self._assignment(small)
+                    for name in targets:
+                        val = self._values(value)
+                        if val is not None:
+                            self.consts[name] = val
+        facts: list[AssertFact] = []
+        extractor = self
+
+        class V(cst.CSTVisitor):
+            def __init__(self):
+                self.func: list[str] = []
+
+            def visit_FunctionDef(self, node):
+                self.func.append(node.name.value)
+
+            def leave_FunctionDef(self, node):
+                self.func.pop()
+
+            def visit_Assert(self, node):
+                pos = positions[node]
+                checks = tuple(extractor._checks(node.test))
+                strings = tuple(extractor._all_strings(node.test))
+                facts.append(AssertFact(
+                    extractor.tf, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1,
+                    self.func[-1] if self.func else None, extractor.module.code_for_node(node), checks, strings,
+                ))
+
+        self.module.visit(V())
+        return facts
+
+    # -- helpers ------------------------------------------------------------
+    @staticmethod
+    def _assignment(small):
+        import libcst as cst
+
+        if isinstance(small, cst.Assign):
+            names = [t.target.value for t in small.targets if isinstance(t.target, cst.Name)]
+            return names, small.value
+        if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value is not None:
+            return [small.target.value], small.value
+        return [], None
+
+    def _values(self, node) -> tuple[tuple[str, ...], bool] | None:
+        """String values of a constant expression, and whether it is a collection."""
+        import libcst as cst
+
+        s = self._string(node)
+        if s is not None:
+            return (s,), False
+        if isinstance(node, (cst.List, cst.Set, cst.Tuple)):
+            vals = []
+            for el in node.elements:
+                s = self._string(el.value)
+                if s is None:
+                    return None
+                vals.append(s)
+            return tuple(vals), True
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and \
+                node.func.value in ("set", "frozenset", "sorted", "list", "tuple") and len(node.args) == 1:
+            return self._values(node.args[0].value)
+        if isinstance(node, cst.Name) and node.value in self.consts:
+            return self.consts[node.value]
+        return None
+
+    def _string(self, node) -> str | None:
+        import libcst as cst
+
+        if isinstance(node, cst.SimpleString):
+            try:
+                v = node.evaluated_value
+            except Exception:  # noqa: BLE001 - odd literal: not a constant for us
+                return None
+            return v if isinstance(v, str) else None
+        if isinstance(node, cst.ConcatenatedString):
+            a, b = self._string(node.left), self._string(node.right)
+            return a + b if a is not None and b is not None else None
+        if isinstance(node, cst.Name) and node.value in self.consts:
+            vals, coll = self.consts[node.value]
+            return vals[0] if not coll and len(vals) == 1 else None
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            a, b = self._string(node.left), self._string(node.right)
+            return a + b if a is not None and b is not None else None
+        if isinstance(node, cst.FormattedString):
+            out = []
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    out.append(part.value)
+                elif isinstance(part, cst.FormattedStringExpression) and part.format_spec is None \
+                        and part.conversion is None:
+                    s = self._string(part.expression)
+                    if s is None:
+                        return None
+                    out.append(s)
+                else:
+                    return None
+            return "".join(out)
+        return None
+
+    def _operand(self, node) -> Operand:
+        import libcst as cst
+
+        via = node.value if isinstance(node, cst.Name) and node.value in self.consts else None
+        vals = self._values(node)
+        src = self.module.code_for_node(node)
+        if vals is None:
+            return Operand(src, (), False, None)
+        return Operand(src, vals[0], vals[1], via)
+
+    def _checks(self, test, negated: bool = False):
+        import libcst as cst
+
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            yield from self._checks(test.expression, not negated)
+            return
+        if isinstance(test, cst.BooleanOperation):
+            yield from self._checks(test.left, negated)
+            yield from self._checks(test.right, negated)
+            return
+        if isinstance(test, cst.Comparison):
+            left = test.left
+            for target in test.comparisons:
+                op = _op_name(target.operator)
+                if op is not None:
+                    if negated:
+                        op = {"==": "!=", "!=": "==", "in": "not in", "not in": "in",
+                              "is": "is not", "is not": "is"}[op]
+                    yield Check(self._operand(left), op, self._operand(target.comparator))
+                left = target.comparator
+            return
+        if isinstance(test, cst.Call) and isinstance(test.func, cst.Attribute) and \
+                test.func.attr.value in ("startswith", "endswith") and test.args:
+            op = test.func.attr.value
+            yield Check(self._operand(test.func.value), ("not " + op) if negated else op,
+                        self._operand(test.args[0].value))
+
+    def _all_strings(self, test):
+        import libcst as cst
+
+        seen = []
+
+        class S(cst.CSTVisitor):
+            def visit_SimpleString(inner, node):  # noqa: N805
+                v = self._string(node)
+                if v is not None:
+                    seen.append((v, None))
+
+            def visit_Name(inner, node):  # noqa: N805
+                if node.value in self.consts:
+                    for v in self.consts[node.value][0]:
+                        seen.append((v, node.value))
+
+        test.visit(S())
+        return seen
+
+
+def discover_tests(recipe_root: Path, recipe_name: str, overlay_root: Path | None) -> list[TestFile]:
+    """The overlay tests for a recipe: `OVERLAY/<name>/**/*.py` and the recipe's own `tests/**/*.py`."""
+    found: list[TestFile] = []
+    roots = []
+    if overlay_root is not None:
+        roots.append(("overlay", overlay_root, overlay_root / recipe_name))
+    roots.append(("recipe", recipe_root, recipe_root / "tests"))
+    for kind, base, d in roots:
+        if not d.is_dir():
+            continue
+        for p in sorted(d.rglob("*.py")):
+            rel = p.relative_to(base).as_posix()
+            try:
+                text = p.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                tf = TestFile(kind, rel, p, "")
+                tf.problems.append(Problem("E104", rel, None, None, f"cannot read test file: {exc}"))
+                found.append(tf)
+                continue
+            found.append(TestFile(kind, rel, p, text))
+    return found

@@ -1,0 +1,274 @@
+"""The Recipe: everything rules may ask about one recipe, each file read and parsed once."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path, PurePosixPath
+from typing import Iterator
+
+from .compose import ComposeView, Service, merge_compose
+from .envfile import Assign, EnvFile, interpolate, parse_assignments
+from .git import GitRepo, Release
+from .templates import ConfigSource
+from .yamlnode import Problem, YNode, load_yaml
+
+_SKIP_DIRS = {".git", "node_modules", "tests", "__pycache__", ".venv"}
+
+
+class NotARecipe(Exception):
+    """The path cannot be linted as a recipe at all (CLI exit 2)."""
+
+
+class FileSource:
+    """Where a recipe's files come from: a directory, or a git revision."""
+
+    def read(self, rel: str) -> str | None:
+        raise NotImplementedError
+
+    def list(self) -> list[str]:
+        raise NotImplementedError
+
+
+class DirSource(FileSource):
+    def __init__(self, root: Path):
+        self.root = root
+        self.unreadable: dict[str, str] = {}
+
+    def read(self, rel: str) -> str | None:
+        p = self.root / rel
+        try:
+            return p.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return None
+        except IsADirectoryError:
+            return None
+        except (OSError, UnicodeDecodeError) as exc:
+            self.unreadable[rel] = str(exc)
+            return None
+
+    def list(self) -> list[str]:
+        out = []
+        stack = [self.root]
+        while stack:
+            d = stack.pop()
+            try:
+                entries = list(d.iterdir())
+            except OSError:
+                continue
+            for e in entries:
+                if e.is_dir():
+                    if e.name not in _SKIP_DIRS:
+                        stack.append(e)
+                else:
+                    out.append(e.relative_to(self.root).as_posix())
+        return sorted(out)
+
+
+class GitSource(FileSource):
+    def __init__(self, repo: GitRepo, rev: str):
+        self.repo = repo
+        self.rev = rev
+
+    def read(self, rel: str) -> str | None:
+        return self.repo.read(self.rev, rel)
+
+    def list(self) -> list[str]:
+        return [p for p in self.repo.list_files(self.rev)
+                if not any(part in _SKIP_DIRS for part in PurePosixPath(p).parts[:-1])]
+
+
+def _is_compose_name(rel: str) -> bool:
+    name = PurePosixPath(rel).name
+    return (name.startswith("compose") or name.startswith("docker-compose")) and name.endswith((".yml", ".yaml"))
+
+
+class Recipe:
+    """One recipe. Files are read lazily, once, and every parse keeps positions."""
+
+    def __init__(self, root: Path, *, name: str | None = None, overlay_root: Path | None = None,
+                 source: FileSource | None = None, rev: str | None = None):
+        self.root = root
+        self.name = name or root.resolve().name
+        self.overlay_root = overlay_root
+        self.source = source or DirSource(root)
+        self.rev = rev  # None: the working tree
+        self._texts: dict[str, str | None] = {}
+        self._yaml: dict[str, YNode | None] = {}
+        self.problems: list[Problem] = []
+
+    @classmethod
+    def load(cls, root: Path, overlay_root: Path | None = None) -> "Recipe":
+        if not root.is_dir():
+            raise NotARecipe(f"{root}: not a directory")
+        r = cls(root, overlay_root=overlay_root)
+        if not r.compose_files and r.env.file is None:
+            raise NotARecipe(f"{root}: not a recipe (no compose*.yml and no .env.sample)")
+        return r
+
+    # ------------------------------------------------------------------ files
+    @cached_property
+    def files(self) -> list[str]:
+        return self.source.list()
+
+    def read(self, rel: str) -> str | None:
+        """A file's text, read once. ``rel`` is relative to the recipe root."""
+        rel = _norm(rel)
+        if rel not in self._texts:
+            self._texts[rel] = self.source.read(rel)
+            unreadable = getattr(self.source, "unreadable", {})
+            if rel in unreadable:
+                self.problems.append(Problem("E104", rel, None, None, f"cannot read file: {unreadable[rel]}"))
+        return self._texts[rel]
+
+    def lines(self, rel: str) -> list[str]:
+        t = self.read(rel)
+        return t.splitlines() if t is not None else []
+
+    def yaml(self, rel: str) -> YNode | None:
+        """A YAML file's positioned tree, parsed once; parse problems go to ``problems``."""
+        rel = _norm(rel)
+        if rel not in self._yaml:
+            text = self.read(rel)
+            node = None
+            if text is not None:
+                node, probs = load_yaml(text, rel)
+                self.problems.extend(probs)
+                if node is not None and not node.is_map:
+                    self.problems.append(Problem("E105", rel, node.line, node.col,
+                                                 "a compose file must be a mapping at the top level"))
+                    node = None
+            self._yaml[rel] = node
+        return self._yaml[rel]
+
+    # ------------------------------------------------------------------ env / abra
+    @cached_property
+    def env(self) -> EnvFile:
+        text = self.read(".env.sample")
+        if text is None:
+            return EnvFile(None, [])
+        return EnvFile(".env.sample", parse_assignments(text, ".env.sample"))
+
+    @cached_property
+    def abra(self) -> dict[str, Assign]:
+        """`export NAME=VALUE` lines of abra.sh (config/secret version pins)."""
+        text = self.read("abra.sh")
+        if text is None:
+            return {}
+        return {a.name: a for a in parse_assignments(text, "abra.sh", require_export=True)}
+
+    @cached_property
+    def env_values(self) -> dict[str, str]:
+        """What interpolation may use: `.env.sample` values plus abra.sh exports. Never guessed."""
+        vals = {k: a.value for k, a in self.abra.items()}
+        vals.update(self.env.values)
+        return vals
+
+    def interpolate(self, text: str) -> str:
+        return interpolate(text, self.env_values)
+
+    # ------------------------------------------------------------------ compose
+    @cached_property
+    def compose_files(self) -> list[str]:
+        return [f for f in self.files if _is_compose_name(f)]
+
+    @cached_property
+    def chain(self) -> list[str]:
+        chain, _ = self.env.compose_chain()
+        return chain or ["compose.yml"]
+
+    @cached_property
+    def missing_chain_files(self) -> list[tuple[str, Assign | None]]:
+        _, where = self.env.compose_chain()
+        return [(f, where) for f in self.chain if self.read(f) is None]
+
+    @cached_property
+    def optional_overlays(self) -> list[str]:
+        """Every other compose*.yml in the tree: not deployed by default, but rules see it too."""
+        chain = set(_norm(f) for f in self.chain)
+        return [f for f in self.compose_files if f not in chain]
+
+    @cached_property
+    def default(self) -> ComposeView:
+        """The variant abra deploys with `.env.sample` as it is."""
+        docs = [self.yaml(f) for f in self.chain]
+        return ComposeView(merge_compose([d for d in docs if d is not None]), list(self.chain))
+
+    @cached_property
+    def views(self) -> list[ComposeView]:
+        """The default variant, then the default chain plus each optional overlay."""
+        out = [self.default]
+        base = [self.yaml(f) for f in self.chain]
+        base = [d for d in base if d is not None]
+        for f in self.optional_overlays:
+            doc = self.yaml(f)
+            if doc is None:
+                continue
+            out.append(ComposeView(merge_compose(base + [doc]), list(self.chain) + [f]))
+        return out
+
+    def services(self) -> Iterator[tuple[ComposeView, Service]]:
+        """Every (variant, service) pair; findings from several variants are de-duplicated by the engine."""
+        for v in self.views:
+            for s in v.services.values():
+                yield v, s
+
+    # ------------------------------------------------------------------ configs & secrets
+    def config_source(self, view: ComposeView, kind: str, name: str) -> ConfigSource | None:
+        defs = view.configs if kind == "config" else view.secrets
+        node = defs.get(name)
+        if node is None:
+            return None
+        if not node.is_map:
+            return ConfigSource(kind, name, None, None, False, False)
+        ext = node.get("external")
+        external = ext is not None and ext.value not in (False, None)
+        td = node.get("template_driver")
+        f = node.get("file")
+        rel = None
+        text = None
+        if f is not None and f.text:
+            base = PurePosixPath(f.file).parent
+            rel = _norm(str(base / self.interpolate(f.text)))
+            text = self.read(rel)
+        return ConfigSource(kind, name, rel, text, td is not None and td.text == "golang", external)
+
+    # ------------------------------------------------------------------ git
+    @cached_property
+    def git(self) -> GitRepo | None:
+        if self.rev is not None:
+            return self.source.repo  # type: ignore[attr-defined]
+        return GitRepo.open(self.root)
+
+    @cached_property
+    def latest_release(self) -> Release | None:
+        return self.git.latest_release if self.git else None
+
+    def at(self, rev: str) -> "Recipe":
+        """The same recipe as it is at a tag, branch or commit (read from git, nothing checked out)."""
+        cache = self.__dict__.setdefault("_at", {})
+        if rev not in cache:
+            if self.git is None:
+                raise ValueError(f"{self.root}: not a git repository")
+            cache[rev] = Recipe(self.root, name=self.name, source=GitSource(self.git, rev), rev=rev)
+        return cache[rev]
+
+    # ------------------------------------------------------------------ overlay tests
+    @cached_property
+    def overlay_tests(self):
+        from .overlay import discover_tests
+
+        if self.rev is not None:
+            return []
+        return discover_tests(self.root, self.name, self.overlay_root)
+
+
+def _norm(rel: str) -> str:
+    parts = []
+    for p in PurePosixPath(rel.replace("\\", "/")).parts:
+        if p in ("", "."):
+            continue
+        if p == ".." and parts:
+            parts.pop()
+            continue
+        parts.append(p)
+    return "/".join(parts)

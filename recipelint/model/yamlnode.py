@@ -1,0 +1,242 @@
+"""YAML documents as trees of positioned nodes.
+
+Every value read from a compose file is a :class:`YNode` that remembers the file,
+line and column it came from (1-based).  Merging overlays moves nodes around but
+never loses their origin, so a finding always points at the node that caused it.
+
+We build the tree from ruamel.yaml's *composer* (not its constructor): composer
+nodes carry start and end marks for every scalar, which the round-trip
+constructor does not expose for scalars.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Union
+
+Scalar = Union[str, int, float, bool, None]
+
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A file we could not (fully) read: becomes an E-finding at this position."""
+
+    code: str
+    file: str
+    line: int | None  # None: the problem concerns the whole file (e.g. it cannot be read)
+    col: int | None
+    message: str
+
+
+class YNode:
+    """A positioned YAML value: mapping (dict of str -> YNode), sequence (list) or scalar."""
+
+    __slots__ = ("value", "file", "line", "col", "end_line", "end_col", "key", "style", "lines")
+
+    def __init__(self, value, file, line, col, end_line, end_col, key=None, style=None, lines=None):
+        self.value = value
+        self.file = file
+        self.line = line
+        self.col = col
+        self.end_line = end_line
+        self.end_col = end_col
+        self.key: YNode | None = key  # the key node that introduced this value in its mapping
+        self.style = style  # scalar style: None (plain), "'", '"', "|", ">"
+        self.lines = lines  # the source file's lines (shared), for offset -> position
+
+    # --- shape -----------------------------------------------------------
+    @property
+    def is_map(self) -> bool:
+        return isinstance(self.value, dict)
+
+    @property
+    def is_seq(self) -> bool:
+        return isinstance(self.value, list)
+
+    @property
+    def is_scalar(self) -> bool:
+        return not isinstance(self.value, (dict, list))
+
+    def get(self, key: str, default=None) -> "YNode | None":
+        if isinstance(self.value, dict):
+            return self.value.get(key, default)
+        return default
+
+    def find(self, *keys: str) -> "YNode | None":
+        node: YNode | None = self
+        for k in keys:
+            if node is None:
+                return None
+            node = node.get(k)
+        return node
+
+    def items(self) -> Iterator[tuple[str, "YNode"]]:
+        if isinstance(self.value, dict):
+            yield from self.value.items()
+
+    def __iter__(self) -> Iterator["YNode"]:
+        if isinstance(self.value, list):
+            yield from self.value
+        elif isinstance(self.value, dict):
+            yield from self.value.values()
+
+    @property
+    def text(self) -> str | None:
+        """The scalar as text (``None`` for null, mappings and sequences)."""
+        v = self.value
+        if v is None or isinstance(v, (dict, list)):
+            return None
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return str(v)
+
+    def plain(self):
+        v = self.value
+        if isinstance(v, dict):
+            return {k: n.plain() for k, n in v.items()}
+        if isinstance(v, list):
+            return [n.plain() for n in v]
+        return v
+
+    def walk(self, path: tuple = ()) -> Iterator[tuple[tuple, "YNode"]]:
+        yield path, self
+        if isinstance(self.value, dict):
+            for k, n in self.value.items():
+                yield from n.walk(path + (k,))
+        elif isinstance(self.value, list):
+            for i, n in enumerate(self.value):
+                yield from n.walk(path + (i,))
+
+    # --- positions -------------------------------------------------------
+    def pos_at(self, offset: int, length: int = 0) -> tuple[int, int, int, int]:
+        """Position (line, col, end_line, end_col) of ``text[offset:offset+length]``.
+
+        Exact for plain and quoted single-line scalars and for literal block
+        scalars; other multi-line styles fall back to the node's own start.
+        """
+        text = self.text or ""
+        if self.style in ("|",) and self.lines is not None:
+            before = text[:offset]
+            row = before.count("\n")
+            col_in = offset - (before.rfind("\n") + 1)
+            src_line = self.line + 1 + row
+            # find the block's indentation from the first non-blank content line
+            indent = None
+            for ln in range(self.line + 1, min(self.end_line + 1, len(self.lines) + 1)):
+                s = self.lines[ln - 1]
+                if s.strip():
+                    indent = len(s) - len(s.lstrip(" "))
+                    break
+            if indent is None:
+                return (self.line, self.col, self.end_line, self.end_col)
+            return (src_line, indent + col_in + 1, src_line, indent + col_in + 1 + length)
+        if "\n" not in text and self.style in (None, "'", '"') and self.line == self.end_line:
+            quote = 1 if self.style else 0
+            c = self.col + quote + offset
+            return (self.line, c, self.line, c + length)
+        return (self.line, self.col, self.end_line, self.end_col)
+
+    def __repr__(self) -> str:  # pragma: no cover - debugging aid
+        return f"YNode({self.plain()!r} @ {self.file}:{self.line}:{self.col})"
+
+
+def synth(value, at: YNode, offset: int = 0, length: int | None = None) -> YNode:
+    """A scalar node carved out of another scalar's text (e.g. ``KEY`` in ``- KEY=value``)."""
+    if length is None:
+        length = len(str(value)) if value is not None else 0
+    line, col, end_line, end_col = at.pos_at(offset, length)
+    return YNode(value, at.file, line, col, end_line, end_col, style=at.style if at.style == "|" else None,
+                 lines=at.lines)
+
+
+def _scalar(node) -> Scalar:
+    tag = node.tag
+    v = node.value
+    if tag == _NULL:
+        return None
+    if tag == _BOOL:
+        return v.lower() == "true"
+    if tag == _INT:
+        try:
+            return int(v.replace("_", ""), 0)
+        except ValueError:
+            try:
+                return int(v, 8)
+            except ValueError:
+                return v
+    if tag == _FLOAT:
+        try:
+            return float(v)
+        except ValueError:
+            return v
+    return v
+
+
+class _Builder:
+    def __init__(self, file: str, lines: list[str]):
+        self.file = file
+        self.lines = lines
+        self.problems: list[Problem] = []
+        self._done: dict[int, YNode] = {}
+
+    def build(self, node, key: YNode | None = None) -> YNode:
+        from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+        sm, em = node.start_mark, node.end_mark
+        pos = (self.file, sm.line + 1, sm.column + 1, em.line + 1, em.column + 1)
+        if isinstance(node, MappingNode):
+            out: dict[str, YNode] = {}
+            merged: dict[str, YNode] = {}
+            for knode, vnode in node.value:
+                if knode.tag == _MERGE:
+                    sources = vnode.value if isinstance(vnode, SequenceNode) else [vnode]
+                    for src in sources:
+                        built = self.build(src)
+                        for k, v in built.items():
+                            merged.setdefault(k, v)
+                    continue
+                k = self.build(knode)
+                kt = k.text if k.is_scalar else None
+                if kt is None:
+                    kt = "null" if k.value is None else str(k.plain())
+                if kt in out:
+                    self.problems.append(Problem("E102", self.file, k.line, k.col,
+                                                 f"duplicate key {kt!r} (first at line {out[kt].key.line}); "
+                                                 "the later value wins in docker, remove one"))
+                out[kt] = self.build(vnode, key=k)
+            for k, v in merged.items():
+                out.setdefault(k, v)
+            return YNode(out, *pos, key=key, lines=self.lines)
+        if isinstance(node, SequenceNode):
+            return YNode([self.build(n) for n in node.value], *pos, key=key, lines=self.lines)
+        return YNode(_scalar(node), *pos, key=key, style=node.style, lines=self.lines)
+
+
+def load_yaml(text: str, file: str) -> tuple[YNode | None, list[Problem]]:
+    """Parse one YAML document. Never raises: problems come back with positions."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    yaml = YAML(typ="safe", pure=True)
+    lines = text.splitlines()
+    try:
+        node = yaml.compose(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        what = (exc.problem or exc.context or "invalid YAML").strip()
+        return None, [Problem("E101", file, line, col, f"YAML syntax error: {what}")]
+    except YAMLError as exc:  # no mark: report at the end of the file
+        return None, [Problem("E101", file, None, None, f"YAML error: {str(exc).splitlines()[0]}")]
+    if node is None:
+        return None, []
+    b = _Builder(file, lines)
+    root = b.build(node)
+    return root, b.problems

@@ -1,0 +1,152 @@
+"""What a rule is. Rules live in `rules/`, one file per rule (or tight family).
+
+A rule file reads top to bottom: metadata, docs, check, examples::
+
+    class BackupDumpNotRestored(Rule):
+        code = "B001"
+        name = "backup-dump-not-restored"
+        severity = ERROR
+        category = RECIPE_DEFECT
+        probe = "backup-roundtrip"
+        summary = "..."
+        why = "..."
+        fix = "..."
+
+        def check(self, recipe):
+            ...
+            yield self.finding(label.key_node, "message", service=svc.name)
+
+        valid = [Example(...)]
+        invalid = [Example(..., expect=[(line, col)])]
+
+Tests are generated from ``valid``/``invalid`` (tests/test_rule_examples.py), so a rule
+cannot ship without examples.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Iterator
+
+ERROR = "error"
+WARNING = "warning"
+INFO = "info"
+SEVERITIES = (ERROR, WARNING, INFO)
+
+RECIPE_DEFECT = "recipe-defect"
+STALE_TEST = "stale-test"
+HARNESS = "harness"
+STYLE = "style"
+CATEGORIES = (RECIPE_DEFECT, STALE_TEST, HARNESS, STYLE)
+
+
+@dataclass(frozen=True)
+class Loc:
+    """A position that is not a YAML node: a template line, an env assignment, an assert."""
+
+    file: str
+    line: int | None
+    col: int | None
+    end_line: int | None = None
+    end_col: int | None = None
+    root: str = "recipe"  # "recipe" or "overlay": what ``file`` is relative to
+
+
+@dataclass
+class Finding:
+    code: str
+    name: str
+    severity: str
+    category: str
+    recipe: str
+    path: str
+    line: int | None
+    column: int | None
+    end_line: int | None
+    end_column: int | None
+    service: str | None
+    message: str
+    fix: str
+    probe: str | None
+    root: str = "recipe"
+    data: dict[str, Any] = field(default_factory=dict)  # facts a live probe needs (names, networks...)
+
+    @property
+    def fingerprint(self) -> str:
+        import hashlib
+
+        raw = "\x1f".join([self.code, self.recipe, self.root, self.path, self.service or "", self.message])
+        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+
+    def sort_key(self):
+        return (self.recipe, self.root, self.path, self.line or 0, self.column or 0, self.code, self.message)
+
+
+@dataclass
+class Example:
+    """A small recipe for a rule's VALID or INVALID examples.
+
+    ``files`` maps recipe-relative paths to content (``compose`` is a shortcut for
+    `compose.yml`, ``env`` for `.env.sample`); ``overlay`` maps paths under the overlay
+    root's `<recipe>/` folder to test code; ``history`` (list of steps, see
+    recipelint.testing.build_repo) makes the recipe a git repository. ``expect`` lists
+    the (line, col) — or (path, line, col) — where an INVALID example must fire.
+    """
+
+    compose: str | None = None
+    env: str | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    overlay: dict[str, str] = field(default_factory=dict)
+    history: list[dict] = field(default_factory=list)
+    expect: list[tuple] = field(default_factory=list)
+    note: str = ""
+
+    def all_files(self) -> dict[str, str]:
+        out = dict(self.files)
+        if self.compose is not None:
+            out["compose.yml"] = self.compose
+        if self.env is not None:
+            out[".env.sample"] = self.env
+        return out
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[str] = ERROR
+    category: ClassVar[str] = RECIPE_DEFECT
+    probe: ClassVar[str | None] = None
+    summary: ClassVar[str] = ""
+    why: ClassVar[str] = ""
+    fix: ClassVar[str] = ""
+    valid: ClassVar[list[Example]] = []
+    invalid: ClassVar[list[Example]] = []
+
+    def __init__(self, recipe_name: str = ""):
+        self.recipe_name = recipe_name
+
+    def check(self, recipe) -> Iterator[Finding]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def finding(self, at, message: str, *, service: str | None = None, fix: str | None = None,
+                data: dict | None = None) -> Finding:
+        """A finding at ``at``: a YNode, a Loc, or anything with file/line/col."""
+        file = getattr(at, "file", None)
+        root = getattr(at, "root", "recipe")
+        if file is not None and not isinstance(file, str):  # an overlay TestFile
+            root = file.root_kind
+            file = file.rel
+        end_line = getattr(at, "end_line", None)
+        end_col = getattr(at, "end_col", None)
+        return Finding(
+            code=self.code, name=self.name, severity=self.severity, category=self.category,
+            recipe=self.recipe_name, path=file or ".", line=getattr(at, "line", None),
+            column=getattr(at, "col", None), end_line=end_line, end_column=end_col, service=service,
+            message=message, fix=fix or _first_paragraph(self.fix), probe=self.probe, root=root,
+            data=dict(data or {}),
+        )
+
+
+def _first_paragraph(text: str) -> str:
+    para = text.strip().split("\n\n", 1)[0]
+    return " ".join(para.split())
