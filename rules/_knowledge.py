@@ -56,6 +56,10 @@ BACKUPBOT_LABELS = (
 # does not say `external: true` (N001). Any network declared external is shared too.
 SHARED_NETWORKS = ("proxy",)
 
+# Bare service names that other stacks on a shared network almost surely also register (N001):
+# every Co-op Cloud recipe calls its main service `app`, and most put it on `proxy`.
+CONVENTIONAL_SERVICE_NAMES = ("app",)
+
 # Environment variable name patterns whose values are host names or URLs (N001).
 ADDRESS_ENV_SUFFIXES = ("_HOST", "_HOSTNAME", "_URL", "_URI", "_ADDR", "_ADDRESS", "_UPSTREAM", "_ENDPOINT",
                         "_SERVER")
