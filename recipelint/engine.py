@@ -35,6 +35,9 @@ META: dict[str, MetaCode] = {m.code: m for m in [
     MetaCode("E001", "rule-crashed", ERROR, HARNESS, "A rule raised an exception while checking this recipe.",
              "The run goes on with the other rules; this rule's findings for the recipe are missing.",
              "Report it with the message and the recipe; meanwhile `--ignore` the rule."),
+    MetaCode("E002", "rule-file-broken", ERROR, HARNESS, "A file in the rule catalogue failed to load.",
+             "Every rule in that file is missing from the run; the other rules still run.",
+             "Report it with the message; it is a bug in recipelint's catalogue, not in the recipe."),
     MetaCode("E101", "yaml-syntax-error", ERROR, RECIPE_DEFECT, "A YAML file does not parse.",
              "Docker and abra refuse a file that does not parse; rules cannot see what it holds.",
              "Fix the YAML at the given position."),
@@ -63,6 +66,7 @@ def rules_dir() -> Path:
 
 
 _LOADED: dict[Path, list[type[Rule]]] = {}
+LOAD_ERRORS: list[str] = []  # rule files that failed to import, reported as E002 on every recipe
 
 
 def discover(directory: Path | None = None) -> list[type[Rule]]:
@@ -82,7 +86,14 @@ def discover(directory: Path | None = None) -> list[type[Rule]]:
             spec = importlib.util.spec_from_file_location(modname, path)
             mod = importlib.util.module_from_spec(spec)
             sys.modules[modname] = mod
-            spec.loader.exec_module(mod)
+            try:
+                spec.loader.exec_module(mod)
+            except Exception as exc:  # noqa: BLE001 - one broken rule file must not stop the others
+                del sys.modules[modname]
+                tb = traceback.extract_tb(exc.__traceback__)
+                where = next((f"{Path(f.filename).name}:{f.lineno}" for f in reversed(tb)), path.name)
+                LOAD_ERRORS.append(f"rules/{path.name} failed to load: {type(exc).__name__}: {exc} [at {where}]")
+                continue
         for _, obj in inspect.getmembers(mod, inspect.isclass):
             if issubclass(obj, Rule) and obj is not Rule and obj.__module__ == modname and \
                     getattr(obj, "code", None):
@@ -157,6 +168,9 @@ def run(recipe, rules: list[type[Rule]], *, select_: list[str] = (), ignore: lis
             findings.append(_meta_finding("E001", recipe.name, ".", None, None,
                                           f"rule {cls.code} ({cls.name}) raised {type(exc).__name__}: {exc} "
                                           f"[at {where}]"))
+    if rules:
+        for err in LOAD_ERRORS:
+            findings.append(_meta_finding("E002", recipe.name, ".", None, None, err))
     for p in recipe.problems:
         findings.append(_meta_finding(p.code, recipe.name, p.file, p.line, p.col, p.message))
     tests = recipe.__dict__.get("overlay_tests") or []  # only if a rule looked at them

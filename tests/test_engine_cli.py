@@ -141,3 +141,20 @@ def test_check_does_not_import_libcst_or_jsonschema_without_overlay_tests(tmp_pa
     r = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert "HEAVY []" in r.stdout, r.stdout + r.stderr
+
+
+def test_a_rule_file_that_fails_to_import_is_reported_and_the_rest_run(tmp_path, monkeypatch):
+    rules_dir = tmp_path / "rules"
+    rules_dir.mkdir()
+    (rules_dir / "zz_broken_for_test.py").write_text("raise RuntimeError('broken on purpose')\n")
+    (rules_dir / "zz_ok_for_test.py").write_text(
+        "from recipelint.rule import Rule, Loc\n"
+        "class Ok(Rule):\n    code = 'Z998'\n    name = 'zz-ok'\n    summary = why = fix = 't'\n"
+        "    def check(self, recipe):\n        yield self.finding(Loc('compose.yml', 1, 1), 'hello')\n")
+    monkeypatch.setattr(engine, "LOAD_ERRORS", [])
+    found_rules = engine.discover(rules_dir)
+    assert [r.code for r in found_rules] == ["Z998"]
+    r = Recipe.load(recipe(tmp_path, {"compose.yml": "services: {}\n"}))
+    found = engine.run(r, found_rules)
+    assert sorted(f.code for f in found) == ["E002", "Z998"]
+    assert "zz_broken_for_test.py" in next(f.message for f in found if f.code == "E002")
