@@ -1,45 +1,78 @@
 """Knowledge the rules use, kept as tables a reader can extend without touching logic."""
 
-# Commands that write a database dump (B001, B003): name -> regex over a hook or script.
-# `_cmd(x)` matches x as a command word (also as /usr/bin/x), not inside a path like /var/lib/x/.
-def _cmd(name: str, tail: str = "") -> str:
-    return r"(?<![\w.-])(?:/[\w./-]*/)?" + name + r"(?![\w./-])" + tail
+# ---------------------------------------------------------------- backups (B001-B005)
+# A command is recognised by its program name (the basename of a simple command's first word,
+# after `VAR=x`, `exec`, `sudo`, `sh -c '...'` and friends are peeled off), optionally with
+# a regex its arguments must match. So `/usr/bin/pg_dump` counts, `rm -rf /var/lib/mysql` does not.
 
-
+# Commands that write a database dump (B001, B003): label -> (program regex, argument regex or None).
 DUMP_WRITERS = {
-    "pg_dump": _cmd("pg_dump"),
-    "pg_dumpall": _cmd("pg_dumpall"),
-    "mysqldump": _cmd("mysqldump"),
-    "mariadb-dump": _cmd("mariadb-dump"),
-    "mongodump": _cmd("mongodump"),
-    "sqlite3 .backup/.dump": _cmd("sqlite3", r"[^;&|\n]*[\"' ]\.(?:backup|dump)\b"),
-    "redis-cli --rdb": _cmd("redis-cli", r"[^;&|\n]*--rdb\b"),
+    "pg_dump": ("pg_dump", None),
+    "pg_dumpall": ("pg_dumpall", None),
+    "mysqldump": ("mysqldump", None),
+    "mariadb-dump": ("mariadb-dump", None),
+    "mongodump": ("mongodump", None),
+    "sqlite3 .backup/.dump": ("sqlite3", r"(?:^|[\s\"'])\.(?:backup|dump)\b"),
+    "redis-cli --rdb": ("redis-cli", r"--rdb\b"),
 }
 
 # Commands that replay a dump into the live database (what a restore.post-hook must do).
 DUMP_READERS = {
-    "psql": _cmd("psql"),
-    "pg_restore": _cmd("pg_restore"),
-    "mysql": _cmd("mysql"),
-    "mariadb": _cmd("mariadb"),
-    "mongorestore": _cmd("mongorestore"),
-    "sqlite3 .restore/.read": _cmd("sqlite3", r"[^;&|\n]*(?:\.restore|\.read|<)"),
-    "redis rdb copy": _cmd("(?:cp|mv|install)", r"[^;&|\n]*\.rdb\b"),
+    "psql": ("psql", None),
+    "pg_restore": ("pg_restore", None),
+    "mysql": ("mysql", None),
+    "mariadb": ("mariadb", None),
+    "mongorestore": ("mongorestore", None),
+    "sqlite3 .restore/.read": ("sqlite3", r"\.restore\b|\.read\b|<"),
+    "redis rdb copy": ("cp|mv|install", r"\.rdb\b"),
+}
+
+# Words that may stand before the real program of a simple command: they are skipped.
+# value: how many following words they take as their own arguments.
+COMMAND_PREFIXES = {
+    "exec": 0, "sudo": 0, "nice": 0, "nohup": 0, "time": 0, "command": 0, "env": 0, "then": 0, "do": 0,
+    "else": 0, "if": 0, "elif": 0, "while": 0, "until": 0, "!": 0, "{": 0,
+    "gosu": 1, "su-exec": 1, "chpst": 0,
+}
+# Shells whose `-c STRING` is itself a command line.
+SHELLS = ("sh", "bash", "ash", "dash", "zsh")
+
+# Where a dump command writes its output, per tool (B003), besides a shell redirection `> FILE`:
+# options that take the output file (or directory) as their value.
+DUMP_OUTPUT_OPTIONS = {
+    "pg_dump": ("-f", "--file"),
+    "pg_dumpall": ("-f", "--file"),
+    "mysqldump": ("-r", "--result-file"),
+    "mariadb-dump": ("-r", "--result-file"),
+    "mongodump": ("-o", "--out", "--archive"),
+    "redis-cli --rdb": ("--rdb",),
 }
 
 # Where database images keep their live data directory by default (B002).
+# key: an image's repository name (the last path part, without tag) -> container paths.
 LIVE_DATA_DIRS = {
     "postgres": ["/var/lib/postgresql/data", "/var/lib/postgresql"],
     "postgis": ["/var/lib/postgresql/data", "/var/lib/postgresql"],
     "pgvector": ["/var/lib/postgresql/data", "/var/lib/postgresql"],
-    "mariadb": ["/var/lib/mysql"],
-    "mysql": ["/var/lib/mysql"],
+    "timescaledb": ["/var/lib/postgresql/data"],
+    "postgresql": ["/bitnami/postgresql"],  # bitnami/postgresql
+    "mariadb": ["/var/lib/mysql", "/bitnami/mariadb"],
+    "mysql": ["/var/lib/mysql", "/bitnami/mysql"],
+    "percona-server": ["/var/lib/mysql"],
     "mongo": ["/data/db"],
+    "mongodb": ["/bitnami/mongodb"],
 }
-# Env variables that move a live data directory (PGDATA=/x/pgdata).
+# Env variables that move a live data directory (PGDATA=/x/pgdata); they replace the defaults.
 DATA_DIR_ENV = ("PGDATA",)
+# Server options (in `command`/`entrypoint`) that move it: `--datadir=/x`, `--dbpath /x`.
+DATA_DIR_OPTIONS = ("--datadir", "--dbpath")
 
-# Every label backupbot reads; `<volume>` stands for a volume name (B005).
+# Every label backupbot reads; `<volume>` stands for a volume name (B005). From the backupbot
+# specification (docs.coopcloud.tech, backup-bot-two): `backupbot.backup` on one service enables the
+# whole stack; volumes are all backed up unless `...volumes.<volume>=false`; `...volumes.<volume>.path`
+# limits a volume to comma-separated paths relative to its root; pre/post hooks for backup and
+# restore run inside the service's container. `backupbot.backup.path` (container paths) is the
+# older backup-bot's label, still found in recipes.
 BACKUPBOT_LABELS = (
     "backupbot.backup",
     "backupbot.backup.pre-hook",
@@ -51,6 +84,8 @@ BACKUPBOT_LABELS = (
     "backupbot.restore.pre-hook",
     "backupbot.restore.post-hook",
 )
+# Values of `backupbot.backup` (after interpolation) that enable backups.
+TRUTHY = ("true", "1", "yes", "on")
 
 # Networks that are shared between stacks on a Co-op Cloud swarm even when a recipe
 # does not say `external: true` (N001). Any network declared external is shared too.

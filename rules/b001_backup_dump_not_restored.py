@@ -11,7 +11,9 @@ class BackupDumpNotRestored(Rule):
     summary = "A backup pre-hook writes a database dump, but no restore post-hook replays it."
     why = """
     backupbot runs `backupbot.backup.pre-hook` in the service's container before it copies the
-    backed-up paths, so a pre-hook with `pg_dump`, `mysqldump` and friends puts a consistent
+    backed-up paths, so a pre-hook with `pg_dump`, `pg_dumpall`, `mysqldump`, `mariadb-dump`,
+    `mongodump`, sqlite3 `.backup`/`.dump` or `redis-cli --rdb` (directly, through `sh -c`, or in
+    a script mounted into the container as a config, secret or bind mount) puts a consistent
     dump into the backup. A restore copies the files back, and then runs
     `backupbot.restore.post-hook`. Without a post-hook that feeds the dump back to the database
     (`psql`, `pg_restore`, `mysql`...), the dump lies unused on the volume and the database keeps
@@ -90,6 +92,25 @@ services:
       labels:
         backupbot.backup.pre-hook: "echo flushing"
 """, note="a pre-hook that does not dump"),
+        Example(compose="""\
+services:
+  db:
+    image: mongo:7
+    deploy:
+      labels:
+        backupbot.backup: "true"
+        backupbot.backup.pre-hook: "mongodump --archive=/data/db/dump.archive"
+        backupbot.restore.post-hook: "mongorestore --drop --archive=/data/db/dump.archive"
+""", note="mongo dump and restore"),
+        Example(compose="""\
+services:
+  db:
+    image: mariadb:11
+    deploy:
+      labels:
+        backupbot.backup: "true"
+        backupbot.backup.pre-hook: "rm -rf /var/lib/mysql/old-dump.sql"
+""", note="a data-dir path that contains a tool's name is not a dump"),
     ]
     invalid = [
         Example(compose="""\
@@ -126,4 +147,46 @@ configs:
     file: ./pg_backup.sh
 """, files={"pg_backup.sh": "#!/bin/sh\npg_dumpall -U postgres > /var/lib/postgresql/data/all.sql\n"},
                 expect=[(9, 9)], note="the dump happens in a mounted script"),
+            Example(compose="""\
+services:
+  db:
+    image: mysql:8
+    deploy:
+      labels:
+        backupbot.backup: "true"
+        backupbot.backup.pre-hook: >-
+          sh -c 'exec mysqldump -uroot -p"$$(cat /run/secrets/root)" --all-databases
+          | gzip > /var/lib/mysql/backup.sql.gz'
+""", expect=[(7, 9)], note="mysqldump inside `sh -c`, piped through gzip"),
+        Example(compose="""\
+services:
+  db:
+    image: mongo:7
+    deploy:
+      labels:
+        - backupbot.backup=true
+        - backupbot.backup.pre-hook=mongodump --archive=/data/db/dump.archive
+        - backupbot.restore.post-hook=echo restored
+""", expect=[(7, 11)], note="mongodump, a post-hook that only echoes"),
+        Example(compose="""\
+services:
+  app:
+    image: ghcr.io/example/app:1.0
+    volumes:
+      - ./scripts:/scripts:ro
+    deploy:
+      labels:
+        backupbot.backup: "true"
+        backupbot.backup.pre-hook: "/scripts/backup.sh"
+""", files={"scripts/backup.sh": "#!/bin/sh\nset -e\nsqlite3 /data/app.db \".backup '/data/app.bak'\"\n"},
+                expect=[(9, 9)], note="sqlite3 .backup in a script inside a bind-mounted directory"),
+        Example(compose="""\
+services:
+  cache:
+    image: redis:7
+    deploy:
+      labels:
+        backupbot.backup: "true"
+        backupbot.backup.pre-hook: "redis-cli --rdb /data/dump.rdb"
+""", expect=[(7, 9)], note="redis-cli --rdb with no restore"),
     ]
