@@ -133,14 +133,18 @@ def test_rule_explains_and_rules_lists(tmp_path):
     assert {"B001", "E001", "X001"} <= {r["code"] for r in rows}
 
 
-def test_check_does_not_import_libcst_or_jsonschema_without_overlay_tests(tmp_path):
+@pytest.mark.parametrize("extra,expected", [
+    ([], "['jsonschema']"),         # S001 (schema) runs by default and needs jsonschema; nothing else heavy
+    (["--ignore", "S"], "[]"),      # without it, a pre-commit run imports none of them
+])
+def test_check_imports_heavy_modules_only_when_used(tmp_path, extra, expected):
     d = recipe(tmp_path, {"compose.yml": DUMP})
-    prog = ("import sys\nfrom recipelint.cli import run\nsys.argv=['recipelint','check',%r]\n"
+    prog = ("import sys\nfrom recipelint.cli import run\nsys.argv=['recipelint','check',%r] + %r\n"
             "try:\n    run()\nexcept SystemExit:\n    pass\n"
-            "print('HEAVY', sorted(m for m in ('libcst','jsonschema','docker') if m in sys.modules))" % str(d))
+            "print('HEAVY', sorted(m for m in ('libcst','jsonschema','docker') if m in sys.modules))" % (str(d), extra))
     r = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True,
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
-    assert "HEAVY []" in r.stdout, r.stdout + r.stderr
+    assert f"HEAVY {expected}" in r.stdout, r.stdout + r.stderr
 
 
 def test_a_rule_file_that_fails_to_import_is_reported_and_the_rest_run(tmp_path, monkeypatch):
