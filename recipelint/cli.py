@@ -138,6 +138,80 @@ def explain(code):
                 click.echo(textwrap.indent(content.rstrip("\n"), "  "))
 
 
+@main.command("confirm")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--overlay", "overlay", type=click.Path(path_type=Path),
+              help="cc-ci style overlay root (as for check).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--select", multiple=True, help="Only findings with these codes (comma-separated, by prefix).")
+@click.option("--ignore", multiple=True, help="Skip findings with these codes (comma-separated, by prefix).")
+@click.option("--findings", "findings_file", type=click.Path(path_type=Path, dir_okay=False, exists=True),
+              help="Confirm the findings in this `check --format json` report instead of running check.")
+@click.option("--timeout", type=float, default=120.0, show_default=True,
+              help="Seconds to wait for the deploy to converge.")
+@click.option("--keep", is_flag=True, help="Leave the stack up for inspection and print how to remove it.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the report to this file instead of standard output.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines on standard error.")
+def confirm_cmd(path, overlay, fmt, select, ignore, findings_file, timeout, keep, output, quiet):
+    """Prove or refute each finding of the recipe at PATH with one live isolation deploy on a swarm.
+
+    Exit codes: 0 no finding confirmed, 1 a finding confirmed, 2 the deploy or a probe could not run.
+    """
+    import json
+
+    from . import engine
+    from .model import NotARecipe, Recipe
+    from .rule import Finding
+    from .runner.confirm import confirm, to_json, to_text
+
+    rules = engine.discover()
+    codes = engine.known_codes(rules)
+    sel = _resolve_codes(select, codes, "--select")
+    ign = _resolve_codes(ignore, codes, "--ignore")
+    try:
+        recipe = Recipe.load(path, overlay_root=overlay)
+    except NotARecipe as exc:
+        _fail(str(exc))
+    if findings_file is not None:
+        try:
+            data = json.loads(findings_file.read_text(encoding="utf-8"))
+            rows = data["findings"] if isinstance(data, dict) else data
+            findings = []
+            for d in rows:
+                if d.get("recipe") not in (recipe.name, None):
+                    continue
+                kw = {k: d.get(k) for k in ("code", "name", "severity", "recipe", "path", "line", "column",
+                                             "end_line", "end_column", "service", "message", "fix", "probe")}
+                kw["recipe"] = recipe.name
+                findings.append(Finding(category=d.get("class", ""), root=d.get("root", "recipe"),
+                                        data=d.get("data") or {}, **kw))
+        except (ValueError, KeyError, TypeError) as exc:
+            _fail(f"--findings {findings_file}: not a findings report ({exc})")
+        findings = [f for f in findings if (not sel or engine.matches(f.code, sel))
+                    and not (ign and engine.matches(f.code, ign))]
+    else:
+        findings = engine.run(recipe, engine.select(rules, sel, ign), select_=sel, ignore=ign)
+
+    def log(msg):
+        if not quiet:
+            click.echo(f"confirm: {msg}", err=True)
+
+    result = confirm(recipe, findings, timeout=timeout, keep=keep, log=log)
+    roots = {(recipe.name, "recipe"): str(path)}
+    if overlay is not None:
+        roots[(recipe.name, "overlay")] = str(overlay)
+    if fmt == "json":
+        text = json.dumps(to_json([result], [recipe.name]), indent=2) + "\n"
+    else:
+        text = to_text([result], roots)
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    sys.exit(result.exit_code)
+
+
 def run() -> None:
     """Console entry point: one clear line on stderr for usage errors, never a traceback."""
     try:

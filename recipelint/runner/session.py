@@ -289,7 +289,12 @@ class SwarmSession:
                     rep.errors.extend(failed)
                     break
                 time.sleep(1.0)
+        # swarm removes networks (and task containers) asynchronously: give the residue a moment to go
+        deadline = time.monotonic() + 20
         rep.residue = self.residue()
+        while rep.residue and time.monotonic() < deadline:
+            time.sleep(0.5)
+            rep.residue = self.residue()
         rep.seconds = round(time.monotonic() - t0, 2)
         return rep
 
