@@ -4,8 +4,11 @@ libcst costs ~0.4 s to import, so nothing here imports it until a test file is a
 parsed; a recipe without overlay tests never pays for it.
 
 What rules get from here is not the syntax tree but *facts* about each `assert`:
-the strings it compares (module-level constants, `+` and f-strings resolved), and
-the shape of the comparison (``==``, ``in``, ``not in``, ``.startswith``...).
+the strings it compares (module-level constants, constants bound once inside the test
+function, `+` and f-strings resolved), the shape of the comparison (``==``, ``in``,
+``not in``, ``.startswith``...), whether its checks are alternatives (`or`), and the
+strings its enclosing function mentions (``context``: e.g. the service a helper is
+called for, ``_image(stack, "app")``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ class Check:
     """A single comparison inside an assert: ``left <op> right``.
 
     ``op`` is one of ``==``, ``!=``, ``in``, ``not in``, ``startswith``, ``endswith``,
-    ``not startswith``, ``not endswith``, ``is``, ``is not``.
+    ``not startswith``, ``not endswith``, ``is``, ``is not``, ``<=``, ``>=``, ``<``, ``>``.
     """
 
     left: Operand
@@ -51,6 +54,8 @@ class AssertFact:
     source: str  # the assert statement's text
     checks: tuple[Check, ...]
     strings: tuple[tuple[str, str | None], ...]  # every string the assert mentions: (value, via constant)
+    any_of: bool = False  # the checks are alternatives (`a or b`, `not (a and b)`): one holding is enough
+    context: tuple[str, ...] = ()  # every string constant the enclosing function mentions, in order
 
 
 @dataclass
@@ -85,7 +90,8 @@ def _op_name(op) -> str | None:
 
     table = {
         cst.Equal: "==", cst.NotEqual: "!=", cst.In: "in", cst.NotIn: "not in", cst.Is: "is",
-        cst.IsNot: "is not",
+        cst.IsNot: "is not", cst.LessThanEqual: "<=", cst.GreaterThanEqual: ">=", cst.LessThan: "<",
+        cst.GreaterThan: ">",
     }
     for t, name in table.items():
         if isinstance(op, t):
@@ -98,6 +104,15 @@ class _Extractor:
         self.tf = tf
         self.module = module
         self.consts: dict[str, tuple[tuple[str, ...], bool]] = {}
+        # function-local names: a constant value, or None when the name is bound to something else
+        self.scopes: list[dict[str, tuple[tuple[str, ...], bool] | None]] = []
+        self._any_of = False
+
+    def _lookup(self, name: str) -> tuple[tuple[str, ...], bool] | None:
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        return self.consts.get(name)
 
     def run(self) -> list[AssertFact]:
         import libcst as cst
@@ -120,24 +135,82 @@ class _Extractor:
         class V(cst.CSTVisitor):
             def __init__(self):
                 self.func: list[str] = []
+                self.context: list[tuple[str, ...]] = []
 
             def visit_FunctionDef(self, node):
                 self.func.append(node.name.value)
+                extractor.scopes.append(extractor._local_constants(node))
+                self.context.append(tuple(dict.fromkeys(v for v, _ in extractor._all_strings(node.body))))
 
             def leave_FunctionDef(self, node):
                 self.func.pop()
+                extractor.scopes.pop()
+                self.context.pop()
 
             def visit_Assert(self, node):
                 pos = positions[node]
+                extractor._any_of = False
                 checks = tuple(extractor._checks(node.test))
                 strings = tuple(extractor._all_strings(node.test))
                 facts.append(AssertFact(
                     extractor.tf, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1,
                     self.func[-1] if self.func else None, extractor.module.code_for_node(node), checks, strings,
+                    any_of=extractor._any_of, context=self.context[-1] if self.context else (),
                 ))
 
         self.module.visit(V())
         return facts
+
+    def _local_constants(self, func) -> dict[str, tuple[tuple[str, ...], bool] | None]:
+        """Names a function binds: bound once to a constant -> its value; otherwise None (shadowed)."""
+        import libcst as cst
+
+        bound: dict[str, list] = {}
+        extractor = self
+
+        class A(cst.CSTVisitor):
+            def visit_FunctionDef(inner, node):  # noqa: N805 - nested functions have their own scope
+                return node is func
+
+            def visit_ClassDef(inner, node):  # noqa: N805
+                return False
+
+            def visit_Assign(inner, node):  # noqa: N805
+                for t in node.targets:
+                    for n in _bound_names(t.target):
+                        bound.setdefault(n, []).append(node.value if isinstance(t.target, cst.Name) else None)
+
+            def visit_AnnAssign(inner, node):  # noqa: N805
+                for n in _bound_names(node.target):
+                    bound.setdefault(n, []).append(node.value)
+
+            def visit_AugAssign(inner, node):  # noqa: N805
+                for n in _bound_names(node.target):
+                    bound.setdefault(n, []).append(None)
+
+            def visit_For(inner, node):  # noqa: N805
+                for n in _bound_names(node.target):
+                    bound.setdefault(n, []).append(None)
+
+            def visit_Param(inner, node):  # noqa: N805
+                bound.setdefault(node.name.value, []).append(None)
+
+            def visit_NamedExpr(inner, node):  # noqa: N805
+                for n in _bound_names(node.target):
+                    bound.setdefault(n, []).append(None)
+
+        func.visit(A())
+        scope: dict[str, tuple[tuple[str, ...], bool] | None] = {}
+        self.scopes.append(scope)
+        try:
+            for name, values in bound.items():
+                scope[name] = None
+            for name, values in bound.items():
+                if len(values) == 1 and values[0] is not None:
+                    scope[name] = extractor._values(values[0])
+        finally:
+            self.scopes.pop()
+        return scope
 
     # -- helpers ------------------------------------------------------------
     @staticmethod
@@ -169,8 +242,8 @@ class _Extractor:
         if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and \
                 node.func.value in ("set", "frozenset", "sorted", "list", "tuple") and len(node.args) == 1:
             return self._values(node.args[0].value)
-        if isinstance(node, cst.Name) and node.value in self.consts:
-            return self.consts[node.value]
+        if isinstance(node, cst.Name):
+            return self._lookup(node.value)
         return None
 
     def _string(self, node) -> str | None:
@@ -185,8 +258,11 @@ class _Extractor:
         if isinstance(node, cst.ConcatenatedString):
             a, b = self._string(node.left), self._string(node.right)
             return a + b if a is not None and b is not None else None
-        if isinstance(node, cst.Name) and node.value in self.consts:
-            vals, coll = self.consts[node.value]
+        if isinstance(node, cst.Name):
+            found = self._lookup(node.value)
+            if found is None:
+                return None
+            vals, coll = found
             return vals[0] if not coll and len(vals) == 1 else None
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
             a, b = self._string(node.left), self._string(node.right)
@@ -210,7 +286,7 @@ class _Extractor:
     def _operand(self, node) -> Operand:
         import libcst as cst
 
-        via = node.value if isinstance(node, cst.Name) and node.value in self.consts else None
+        via = node.value if isinstance(node, cst.Name) and self._lookup(node.value) is not None else None
         vals = self._values(node)
         src = self.module.code_for_node(node)
         if vals is None:
@@ -224,6 +300,8 @@ class _Extractor:
             yield from self._checks(test.expression, not negated)
             return
         if isinstance(test, cst.BooleanOperation):
+            if isinstance(test.operator, cst.Or) != negated:
+                self._any_of = True
             yield from self._checks(test.left, negated)
             yield from self._checks(test.right, negated)
             return
@@ -256,12 +334,30 @@ class _Extractor:
                     seen.append((v, None))
 
             def visit_Name(inner, node):  # noqa: N805
-                if node.value in self.consts:
-                    for v in self.consts[node.value][0]:
+                found = self._lookup(node.value)
+                if found is not None:
+                    for v in found[0]:
                         seen.append((v, node.value))
+
+            def visit_FormattedString(inner, node):  # noqa: N805
+                v = self._string(node)
+                if v is not None:
+                    seen.append((v, None))
 
         test.visit(S())
         return seen
+
+
+def _bound_names(target) -> list[str]:
+    import libcst as cst
+
+    if isinstance(target, cst.Name):
+        return [target.value]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [n for el in target.elements for n in _bound_names(el.value)]
+    if isinstance(target, cst.StarredElement):
+        return _bound_names(target.value)
+    return []
 
 
 def discover_tests(recipe_root: Path, recipe_name: str, overlay_root: Path | None) -> list[TestFile]:
