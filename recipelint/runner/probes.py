@@ -170,3 +170,256 @@ def readonly_config(ctx: ProbeContext) -> ProbeResult:
 def stale_overlay(ctx: ProbeContext) -> ProbeResult:
     return ProbeResult(INCONCLUSIVE, ["the stale-overlay probe is not implemented yet: deploying the latest "
                                       "release tag and comparing it with the test's asserts is left to do"])
+
+
+# ------------------------------------------------------------------ backup-roundtrip
+
+def _service_labels(svc) -> dict[str, str]:
+    """Labels as backupbot sees them: container labels, then deploy labels (deploy wins)."""
+    spec = svc.attrs.get("Spec") or {}
+    out = dict(((spec.get("TaskTemplate") or {}).get("ContainerSpec") or {}).get("Labels") or {})
+    out.update(spec.get("Labels") or {})
+    return out
+
+
+class _Db:
+    """SQL in the service's container, with the credentials its environment gives."""
+
+    def __init__(self, ctr):
+        self.ctr = ctr
+        env = container_env(ctr)
+        if any(k.startswith("POSTGRES_") for k in env) or "PGDATA" in env:
+            self.kind = "postgres"
+            self.who = f"{env.get('POSTGRES_USER', 'postgres')}@{env.get('POSTGRES_DB') or env.get('POSTGRES_USER', 'postgres')}"
+        elif any(k.startswith(("MYSQL_", "MARIADB_")) for k in env):
+            self.kind = "mysql"
+            self.who = f"root@{env.get('MYSQL_DATABASE') or env.get('MARIADB_DATABASE') or '?'}"
+        else:
+            raise ProbeError("the service's environment names no database (POSTGRES_*, MYSQL_*, MARIADB_*): "
+                             "cannot write a marker")
+
+    def run(self, sql: str) -> tuple[int, str]:
+        q = shlex.quote(sql)
+        if self.kind == "postgres":
+            script = ('export PGPASSWORD="${POSTGRES_PASSWORD:-$(cat "${POSTGRES_PASSWORD_FILE:-/dev/null}" '
+                      '2>/dev/null)}"; psql -X -q -v ON_ERROR_STOP=1 -tA -U "${POSTGRES_USER:-postgres}" '
+                      f'-d "${{POSTGRES_DB:-${{POSTGRES_USER:-postgres}}}}" -c {q}')
+        else:
+            script = ('P="${MYSQL_ROOT_PASSWORD:-${MARIADB_ROOT_PASSWORD:-$(cat "${MYSQL_ROOT_PASSWORD_FILE:-'
+                      '${MARIADB_ROOT_PASSWORD_FILE:-/dev/null}}" 2>/dev/null)}}"; '
+                      'DB="${MYSQL_DATABASE:-$MARIADB_DATABASE}"; '
+                      '$(command -v mariadb || echo mysql) -N -uroot -p"$P" "$DB" -e ' + q)
+        return sh(self.ctr, script)
+
+
+def _backup_paths(ctx, ctr, labels: dict[str, str]) -> list[str]:
+    """The container paths backupbot copies, from the labels (or every volume, as backupbot does)."""
+    mounts = [m for m in ctr.attrs.get("Mounts") or [] if m.get("Type") == "volume"]
+    by_vol = {}
+    for key, name in ctx.deployment.volumes.items():
+        for m in mounts:
+            if m.get("Name") == name:
+                by_vol[key] = m["Destination"]
+    paths: list[str] = []
+    for k, v in labels.items():
+        m = re.fullmatch(r"backupbot\.backup\.volumes\.([^.]+)\.path", k)
+        if m:
+            dest = by_vol.get(m.group(1))
+            if dest is None:
+                raise ProbeError(f"label {k}: volume {m.group(1)!r} is not mounted in the service")
+            paths += [str(PurePosixPath(dest) / p.strip().lstrip("/")) for p in v.split(",") if p.strip()]
+    if not paths and labels.get("backupbot.backup.path"):
+        paths = [p.strip() for p in labels["backupbot.backup.path"].split(",") if p.strip()]
+    if not paths:
+        paths = [dest for key, dest in by_vol.items()
+                 if labels.get(f"backupbot.backup.volumes.{key}", "true").lower() != "false"]
+    return paths
+
+
+def _hook(ctr, labels, key, ev) -> None:
+    cmd = labels.get(key)
+    if not cmd:
+        ev.append(f"no {key}")
+        return
+    code, out = sh(ctr, cmd)
+    ev.append(f"{key} `{cmd}` -> exit {code}" + (f": {first_line(out)}" if code and out.strip() else ""))
+    if code != 0 and key.endswith("pre-hook") and "backup." in key:
+        raise ProbeError(f"{key} failed (exit {code}): {first_line(out)}")
+
+
+@probe("backup-roundtrip")
+def backup_roundtrip(ctx: ProbeContext) -> ProbeResult:
+    """Marker row -> backup as backupbot -> drop marker -> restore as backupbot -> is the marker back?"""
+    svc = ctx.service()
+    svc.reload()
+    labels = _service_labels(svc)
+    ctr = ctx.container()
+    db = _Db(ctr)
+    token = _secrets_hex()
+    ev: list[str] = []
+    code, out = db.run(f"DROP TABLE IF EXISTS ci_marker; CREATE TABLE ci_marker (v text); "
+                       f"INSERT INTO ci_marker VALUES ('{token}');")
+    if code != 0:
+        raise ProbeError(f"cannot write the marker ({db.kind} as {db.who}): {first_line(out, 'error')}")
+    ev.append(f"marker: table ci_marker with one row, written with {db.kind} as {db.who}")
+    # backup, as backupbot does it
+    _hook(ctr, labels, "backupbot.backup.pre-hook", ev)
+    saved: list[tuple[str, bytes]] = []
+    for path in _backup_paths(ctx, ctr, labels):
+        try:
+            stream, stat = ctr.get_archive(path)
+            data = b"".join(stream)
+        except Exception as exc:  # noqa: BLE001 - docker.errors.NotFound and friends
+            raise ProbeError(f"backup path {path} cannot be copied out: {' '.join(str(exc).split())[:200]}") \
+                from None
+        saved.append((path, data))
+        ev.append(f"backup: copied {path} ({_tar_size(data)} bytes)")
+    _hook(ctr, labels, "backupbot.backup.post-hook", ev)
+    # destroy the marker
+    code, out = db.run("DROP TABLE ci_marker;")
+    if code != 0:
+        raise ProbeError(f"cannot drop the marker: {first_line(out, 'error')}")
+    ev.append("dropped table ci_marker")
+    # restore, as backupbot does it
+    _hook(ctr, labels, "backupbot.restore.pre-hook", ev)
+    for path, data in saved:
+        parent = str(PurePosixPath(path).parent)
+        if not ctr.put_archive(parent, data):
+            raise ProbeError(f"cannot put {path} back into the container")
+        ev.append(f"restore: put {path} back")
+    _hook(ctr, labels, "backupbot.restore.post-hook", ev)
+    # is the marker back?
+    code, out = db.run("SELECT v FROM ci_marker;")
+    if code == 0 and token in out:
+        ev.append("check: SELECT v FROM ci_marker -> the marker row is back")
+        return ProbeResult(REFUTED, ev)
+    if code != 0:
+        ev.append(f"check: {first_line(out, 'error')}")
+        return ProbeResult(CONFIRMED, ev)
+    ev.append(f"check: ci_marker exists but the marker row is missing ({first_line(out) or 'no rows'})")
+    return ProbeResult(CONFIRMED, ev)
+
+
+def _tar_size(data: bytes) -> int:
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data)) as tf:
+            return sum(m.size for m in tf.getmembers() if m.isfile())
+    except tarfile.TarError:
+        return len(data)
+
+
+def _secrets_hex() -> str:
+    import secrets
+
+    return secrets.token_hex(8)
+
+
+# ------------------------------------------------------------------ shared-network-dns
+
+_IPV4 = re.compile(r"\b(\d{1,3}(?:\.\d{1,3}){3})\b")
+
+
+def _service_addresses(client, svc, network_ids: set[str] | None = None) -> list[str]:
+    """VIPs and task addresses of a service, optionally on some networks only."""
+    svc.reload()
+    out = []
+    for vip in ((svc.attrs.get("Endpoint") or {}).get("VirtualIPs") or []):
+        if network_ids is None or vip.get("NetworkID") in network_ids:
+            out.append(vip.get("Addr", "").split("/")[0])
+    for t in svc.tasks(filters={"desired-state": "running"}):
+        for att in t.get("NetworksAttachments") or []:
+            if network_ids is None or (att.get("Network") or {}).get("ID") in network_ids:
+                out += [a.split("/")[0] for a in att.get("Addresses") or []]
+    return [a for a in out if a]
+
+
+def resolve_in(ctr, name: str) -> tuple[list[str], str]:
+    """Addresses ``name`` resolves to inside a container (getent, else nslookup), and the tool's output."""
+    q = shlex.quote(name)
+    script = (f"if command -v getent >/dev/null 2>&1; then echo '# getent hosts {name}'; getent hosts {q}; "
+              f"else echo '# nslookup {name}'; nslookup {q} 2>&1; fi")
+    code, out = sh(ctr, script)
+    lines = out.splitlines()
+    addrs: list[str] = []
+    in_answer = lines[:1] and lines[0].startswith("# getent")
+    for line in lines[1:]:
+        # nslookup prints the server first ("Server: 127.0.0.11", "Address: 127.0.0.11:53")
+        if line.strip().lower().startswith("name:"):
+            in_answer = True
+            continue
+        if in_answer or line.strip().lower().startswith(("address 1", "non-authoritative")):
+            for a in _IPV4.findall(line):
+                if a != "127.0.0.11" and a not in addrs:
+                    addrs.append(a)
+    if not addrs:  # busybox nslookup without "Name:" lines: every address but the resolver's
+        for a in _IPV4.findall("\n".join(lines[1:])):
+            if a != "127.0.0.11" and a not in addrs:
+                addrs.append(a)
+    return addrs, out
+
+
+@probe("shared-network-dns")
+def shared_network_dns(ctx: ProbeContext) -> ProbeResult:
+    """Deploy a decoy stack with a service of the same bare name on the shared network; resolve from the caller."""
+    from recipelint.model.envfile import interpolate
+
+    from .deploy import wait_converged
+
+    data = ctx.finding.data or {}
+    dep = ctx.deployment
+    caller = data.get("caller") or ctx.finding.service
+    raw_name = data.get("name") or data.get("host") or data.get("target_name")
+    if not caller or not raw_name:
+        raise ProbeError("the finding names no caller service or host name (data.caller/.name)")
+    name = interpolate(raw_name, dep.env, keep_unknown=False)
+    target = data.get("target") or raw_name
+    net_key = data.get("network")
+    caller_svc = ctx.service(caller)
+    caller_nets = [n for n in (caller_svc.attrs["Spec"].get("TaskTemplate") or {}).get("Networks") or []]
+    if net_key is None:
+        shared = [k for k, v in dep.networks.items() if not v.startswith(dep.stack + "_")]
+        if not shared:
+            raise ProbeError(f"service {caller!r} is on no shared network")
+        net_key = shared[0]
+    net_name = dep.networks.get(net_key)
+    if net_name is None:
+        raise ProbeError(f"network {net_key!r} is not part of the deployment")
+    client = ctx.client
+    net = client.networks.get(net_name)
+    # the decoy: another stack's service answering to the bare name on the shared network
+    decoy_stack = f"{dep.stack}-decoy"
+    image = (caller_svc.attrs["Spec"]["TaskTemplate"]["ContainerSpec"]["Image"])
+    from docker.types import NetworkAttachmentConfig, RestartPolicy
+
+    decoy = client.services.create(
+        image, name=f"{decoy_stack}_{target}", command=["sh", "-c", "exec sleep 3600"],
+        labels=ctx.session.labels(decoy_stack), container_labels=ctx.session.labels(decoy_stack),
+        networks=[NetworkAttachmentConfig(net.id, aliases=[target])],
+        restart_policy=RestartPolicy(condition="none"), stop_grace_period=int(1e9))
+    ctx.session.record("service", decoy.id, decoy.name)
+    ok, why = wait_converged(client, {"decoy": decoy}, 60)
+    if not ok:
+        raise ProbeError("the decoy service did not start: " + "; ".join(why[:3]))
+    ctr = ctx.container(caller)
+    own_svc = dep.services.get(target)
+    own = _service_addresses(client, own_svc) if own_svc is not None else []
+    decoy_addrs = _service_addresses(client, decoy)
+    for _ in range(20):  # the decoy's bare name reaches the resolver a moment after its task starts
+        probe_addrs, _ = resolve_in(ctr, target)
+        if any(a in decoy_addrs for a in probe_addrs):
+            break
+        time.sleep(0.5)
+    addrs, out = resolve_in(ctr, name)
+    tool = out.splitlines()[0].lstrip("# ") if out else f"resolve {name}"
+    ev = [f"{tool} in {caller} -> {', '.join(addrs) or 'no answer'}",
+          f"this stack's {target}: {', '.join(own) or 'none'}",
+          f"decoy {decoy.name} on {net_name}: {', '.join(decoy_addrs)}"]
+    if not addrs:
+        return ProbeResult(INCONCLUSIVE, ev + [f"{name} did not resolve in {caller}"])
+    foreign = [a for a in addrs if a not in own]
+    if foreign:
+        ev.append(f"{name} answers with {', '.join(foreign)}, not this stack's {target}"
+                  + (" (the decoy)" if all(a in decoy_addrs for a in foreign) else ""))
+        return ProbeResult(CONFIRMED, ev)
+    ev.append(f"{name} answers only with this stack's {target}")
+    return ProbeResult(REFUTED, ev)
