@@ -72,6 +72,9 @@ DIALECTS = {
     },
 }
 
+# Mounted files that are programs, not a proxy's configuration: scanned for URLs only.
+SCRIPT_SUFFIXES = (".sh", ".sh.tmpl", ".bash", ".py", ".js")
+
 # Command-line flags whose next word (or `=value`) is a host (`pg_isready -h db`, `--to app:3000`).
 COMMAND_HOST_FLAGS = ("-h", "--host", "--hostname", "--upstream", "--to", "--server", "--addr", "--address")
 
@@ -162,7 +165,9 @@ def scan_caddy(text: str, masked: str) -> list[HostRef]:
         i = 0
         while i < len(words):
             s, e = words[i]
-            how = table.get(body[s:e])
+            # a directive opens a line or follows the `{` of a one-line block
+            starts = i == 0 or body[words[i - 1][0]:words[i - 1][1]] == "{"
+            how = table.get(body[s:e]) if starts else None
             if how is None:
                 i += 1
                 continue
@@ -325,7 +330,11 @@ def scan_env(name: str, value: str) -> list[HostRef]:
 
 
 def file_kind(rel: str | None, target: str | None, image: str | None) -> str:
-    for subject in ((rel or "") + " " + (target or ""), image or ""):
+    """The dialect of a mounted file; scripts are "generic" whatever image runs them."""
+    names = ((rel or "") + " " + (target or "")).lower()
+    if any(n.endswith(SCRIPT_SUFFIXES) for n in ((rel or "").lower(), (target or "").lower())):
+        return "generic"
+    for subject in (names, image or ""):
         for kind, rx in FILE_KINDS:
             if re.search(rx, subject):
                 return kind
