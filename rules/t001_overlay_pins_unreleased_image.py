@@ -65,6 +65,22 @@ def test_homepage(stack):
     assert "example/app:2.0" not in body
     assert body.startswith("https://example.org/app")
 """}, note="strings compared with a response body, not with an image"),
+        Example(history=_HISTORY, overlay={"test_upgrade.py": """\
+import pytest
+
+NEW = "example/app:2.0"
+
+
+@pytest.mark.skipif("not config.getoption('--head')")
+def test_head_image(stack):
+    assert stack.image_of("app") == NEW
+
+
+def test_version_gated(stack):
+    image = stack.image_of("app")
+    if stack.version >= (2, 0):
+        assert image == NEW
+"""}, note="asserts that may not run against the release (skipif, an if)"),
         Example(overlay={"test_upgrade.py": """\
 def test_app_image(stack):
     assert stack.image_of("app") == "example/app:2.0"

@@ -13,6 +13,7 @@ called for, ``_image(stack, "app")``).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -56,6 +57,7 @@ class AssertFact:
     strings: tuple[tuple[str, str | None], ...]  # every string the assert mentions: (value, via constant)
     any_of: bool = False  # the checks are alternatives (`a or b`, `not (a and b)`): one holding is enough
     context: tuple[str, ...] = ()  # every string constant the enclosing function mentions, in order
+    guarded: bool = False  # may not run: inside an `if`, or the test can skip/xfail (decorator, pytest.skip...)
 
 
 @dataclass
@@ -83,6 +85,10 @@ class TestFile:
         if mod is None:
             return []
         return _Extractor(self, mod).run()
+
+
+# a test that may not run its asserts: @pytest.mark.skip/skipif/xfail, pytest.skip(), importorskip()
+_SKIPS = re.compile(r"\b(?:pytest|mark)\.(?:skip|skipif|xfail|importorskip)\b|(?<![\w.])(?:skip|xfail)\(")
 
 
 def _op_name(op) -> str | None:
@@ -131,21 +137,42 @@ class _Extractor:
                             self.consts[name] = val
         facts: list[AssertFact] = []
         extractor = self
+        module_skips = any(
+            isinstance(stmt, cst.SimpleStatementLine) and "pytestmark" in self._assignment(stmt.body[0])[0]
+            and bool(_SKIPS.search(self.module.code_for_node(stmt)))
+            for stmt in self.module.body if isinstance(stmt, cst.SimpleStatementLine) and stmt.body)
 
         class V(cst.CSTVisitor):
             def __init__(self):
                 self.func: list[str] = []
                 self.context: list[tuple[str, ...]] = []
+                self.skippable: list[bool] = [module_skips]
+                self.conditional = 0
 
             def visit_FunctionDef(self, node):
                 self.func.append(node.name.value)
                 extractor.scopes.append(extractor._local_constants(node))
                 self.context.append(tuple(dict.fromkeys(v for v, _ in extractor._all_strings(node.body))))
+                code = extractor.module.code_for_node(node)
+                self.skippable.append(self.skippable[-1] or bool(_SKIPS.search(code)))
 
             def leave_FunctionDef(self, node):
                 self.func.pop()
                 extractor.scopes.pop()
                 self.context.pop()
+                self.skippable.pop()
+
+            def visit_If(self, node):
+                self.conditional += 1
+
+            def leave_If(self, node):
+                self.conditional -= 1
+
+            def visit_Try(self, node):
+                self.conditional += 1
+
+            def leave_Try(self, node):
+                self.conditional -= 1
 
             def visit_Assert(self, node):
                 pos = positions[node]
@@ -156,6 +183,7 @@ class _Extractor:
                     extractor.tf, pos.start.line, pos.start.column + 1, pos.end.line, pos.end.column + 1,
                     self.func[-1] if self.func else None, extractor.module.code_for_node(node), checks, strings,
                     any_of=extractor._any_of, context=self.context[-1] if self.context else (),
+                    guarded=self.skippable[-1] or self.conditional > 0,
                 ))
 
         self.module.visit(V())
