@@ -77,8 +77,9 @@ def confirm(recipe, findings, *, timeout: float = 120.0, keep: bool = False, cli
         run.deploy_evidence = dep.evidence
         run.notes = dep.notes
         t_probes = time.monotonic()
+        cache: dict = {}
         for f in todo:
-            run.outcomes.append(_run_probe(session, dep, recipe, f, log))
+            run.outcomes.append(_run_probe(session, dep, recipe, f, log, cache))
         run.timings["probes"] = round(time.monotonic() - t_probes, 2)
     except Exception as exc:  # noqa: BLE001 - report, never leave things behind
         from docker.errors import DockerException
@@ -98,9 +99,14 @@ def confirm(recipe, findings, *, timeout: float = 120.0, keep: bool = False, cli
     return run
 
 
-def _run_probe(session, dep, recipe, finding, log) -> Outcome:
+def _run_probe(session, dep, recipe, finding, log, cache: dict) -> Outcome:
     t0 = time.monotonic()
     fn = PROBES.get(finding.probe)
+    key = (finding.probe, fn.key(finding)) if fn is not None else None
+    if key in cache:
+        prev = cache[key]
+        return Outcome(finding, prev.verdict, [f"same probe run as {prev.finding.code} for this service"]
+                       + list(prev.evidence), error=prev.error, seconds=0.0)
     if fn is None:
         out = Outcome(finding, INCONCLUSIVE, [], error=f"no probe named {finding.probe!r} in this runner")
     elif fn.needs_convergence and not dep.converged:
@@ -114,6 +120,8 @@ def _run_probe(session, dep, recipe, finding, log) -> Outcome:
         except ProbeError as exc:
             out = Outcome(finding, INCONCLUSIVE, [], error=f"probe {finding.probe} could not run: {exc}")
     out.seconds = round(time.monotonic() - t0, 2)
+    if key is not None:
+        cache[key] = out
     log(f"  -> {out.verdict}" + (f" ({out.error})" if out.error else ""))
     return out
 

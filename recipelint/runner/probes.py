@@ -77,10 +77,18 @@ class ProbeContext:
 PROBES: dict[str, object] = {}
 
 
-def probe(name: str, *, needs_convergence: bool = True):
+def _same_claim(finding) -> tuple:
+    import json
+
+    return (finding.service, json.dumps(finding.data or {}, sort_keys=True, default=str))
+
+
+def probe(name: str, *, needs_convergence: bool = True, key=_same_claim):
+    """Register a probe. ``key(finding)`` says which findings make the same claim: one run answers them all."""
     def deco(fn):
         fn.probe_name = name
         fn.needs_convergence = needs_convergence
+        fn.key = key
         PROBES[name] = fn
         return fn
     return deco
@@ -247,7 +255,7 @@ def _hook(ctr, labels, key, ev) -> None:
         raise ProbeError(f"{key} failed (exit {code}): {first_line(out)}")
 
 
-@probe("backup-roundtrip")
+@probe("backup-roundtrip", key=lambda f: (f.service,))
 def backup_roundtrip(ctx: ProbeContext) -> ProbeResult:
     """Marker row -> backup as backupbot -> drop marker -> restore as backupbot -> is the marker back?"""
     svc = ctx.service()

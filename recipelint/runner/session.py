@@ -211,10 +211,11 @@ class SwarmSession:
                 if self._verified(obj):
                     names[kind].append(_name(obj))
         cmds = []
+        flt = f"label={OWNER_LABEL}={self.owner}"
         if names["service"]:
             cmds.append("docker service rm " + " ".join(sorted(names["service"])))
-        if names["container"]:
-            cmds.append(f"# wait until `docker ps -aq --filter label={OWNER_LABEL}={self.owner}` prints nothing")
+        if names["service"] or names["container"]:
+            cmds.append(f"while [ -n \"$(docker ps -aq --filter {flt})\" ]; do sleep 1; done")
         for kind, cmd in (("volume", "docker volume rm"), ("config", "docker config rm"),
                           ("secret", "docker secret rm"), ("network", "docker network rm")):
             if names[kind]:
