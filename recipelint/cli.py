@@ -197,7 +197,12 @@ def confirm_cmd(path, overlay, fmt, select, ignore, findings_file, timeout, keep
         if not quiet:
             click.echo(f"confirm: {msg}", err=True)
 
-    result = confirm(recipe, findings, timeout=timeout, keep=keep, log=log)
+    from .runner.session import SessionError
+
+    try:
+        result = confirm(recipe, findings, timeout=timeout, keep=keep, log=log)
+    except SessionError as exc:
+        _fail(str(exc))
     roots = {(recipe.name, "recipe"): str(path)}
     if overlay is not None:
         roots[(recipe.name, "overlay")] = str(overlay)

@@ -47,7 +47,7 @@ class ConfirmRun:
 def confirm(recipe, findings, *, timeout: float = 120.0, keep: bool = False, client=None, log=None) -> ConfirmRun:
     """Deploy ``recipe`` once and run the probe of every finding that names one."""
     from .deploy import DeployError, deploy
-    from .session import SessionError, SwarmSession
+    from .session import SwarmSession
 
     log = log or (lambda msg: None)
     t_start = time.monotonic()
@@ -56,12 +56,8 @@ def confirm(recipe, findings, *, timeout: float = 120.0, keep: bool = False, cli
     if not todo:
         run.timings["total"] = round(time.monotonic() - t_start, 2)
         return run
-    try:
-        session = SwarmSession(recipe.name, client=client, keep=keep, log=log)
-    except SessionError as exc:
-        run.error = str(exc)
-        run.outcomes = [Outcome(f, INCONCLUSIVE, [], error=str(exc)) for f in todo]
-        return run
+    # SessionError (no engine, not a swarm manager) goes to the caller: one line, exit 2
+    session = SwarmSession(recipe.name, client=client, keep=keep, log=log)
     run.stack, run.session, run.kept = session.stack, session.owner, keep
     run.timings["connect"] = round(time.monotonic() - t_start, 2)
     session.install_signal_handlers()
