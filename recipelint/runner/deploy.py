@@ -387,8 +387,12 @@ def _wanted(svc) -> int:
     return int((mode.get("Replicated") or {}).get("Replicas", 1))
 
 
-def service_state(client, svc) -> tuple[int, int, list[dict]]:
-    """(healthy running tasks, failed tasks so far, tasks)."""
+def service_state(client, svc, seen: dict | None = None, settle: float = 0.0) -> tuple[int, int, list[dict]]:
+    """(healthy running tasks, failed tasks so far, tasks).
+
+    Without a healthcheck a task counts once it has been seen running for ``settle`` seconds
+    (``seen`` remembers when each task was first seen running), so an app that starts and
+    crashes a moment later is not taken for converged."""
     tasks = svc.tasks()
     has_hc = bool(((svc.attrs["Spec"].get("TaskTemplate") or {}).get("ContainerSpec") or {}).get("Healthcheck"))
     ok = 0
@@ -401,23 +405,31 @@ def service_state(client, svc) -> tuple[int, int, list[dict]]:
                 failed += 1
             continue
         if st == "running" and t.get("DesiredState") == "running":
-            if not has_hc or _task_health(client, t) == "healthy":
+            if has_hc:
+                ok += _task_health(client, t) == "healthy"
+            elif seen is None:
                 ok += 1
+            else:
+                first = seen.setdefault(t["ID"], time.monotonic())
+                ok += time.monotonic() - first >= settle
     return ok, failed, tasks
 
 
-def wait_converged(client, services: dict, timeout: float, *, crash_loop: int = 2) -> tuple[bool, list[str]]:
-    """Wait until every service has its replicas running (and healthy when it has a healthcheck).
+def wait_converged(client, services: dict, timeout: float, *, crash_loop: int = 2,
+                   settle: float = 2.0) -> tuple[bool, list[str]]:
+    """Wait until every service has its replicas running (and healthy when it has a healthcheck;
+    running for ``settle`` seconds when it has none).
 
     Gives up early when a service has failed ``crash_loop`` times: waiting longer only repeats the crash.
     """
     deadline = time.monotonic() + timeout
+    seen: dict = {}
     while True:
         pending = []
         looping = []
         for key, svc in services.items():
             svc.reload()
-            ok, failed, _ = service_state(client, svc)
+            ok, failed, _ = service_state(client, svc, seen, settle)
             if ok < _wanted(svc):
                 pending.append(key)
                 if failed >= crash_loop:

@@ -405,7 +405,7 @@ def shared_network_dns(ctx: ProbeContext) -> ProbeResult:
         networks=[NetworkAttachmentConfig(net.id, aliases=[target])],
         restart_policy=RestartPolicy(condition="none"), stop_grace_period=int(1e9))
     ctx.session.record("service", decoy.id, decoy.name)
-    ok, why = wait_converged(client, {"decoy": decoy}, 60)
+    ok, why = wait_converged(client, {"decoy": decoy}, 60, settle=0)
     if not ok:
         raise ProbeError("the decoy service did not start: " + "; ".join(why[:3]))
     ctr = ctx.container(caller)
