@@ -11,8 +11,8 @@
 #   RECIPELINT_VERBOSE=1       print progress messages (default: quiet).
 
 RL_SCRIPT_NAME=${RL_SCRIPT_NAME:-$(basename "$0")}
+# shellcheck disable=SC2034
 RL_SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-RL_REPO_ROOT=$(cd "$RL_SCRIPTS_DIR/.." && pwd)
 
 # dockerd, iptables, mmdebstrap and friends live in sbin; CI shells
 # sometimes have a PATH without it.
@@ -33,9 +33,12 @@ export DOCKER_BUILDKIT=0
 # Never let the CLI ask questions or phone home.
 export DOCKER_CLI_HINTS=false
 
+# shellcheck disable=SC2034  # used by the sourcing scripts
 RL_STATE_FILE=${RECIPELINT_STATE_FILE:-/tmp/recipelint-docker-state}
 RL_LOCK_FILE=/tmp/recipelint-docker.lock
+# shellcheck disable=SC2034
 RL_DOCKERD_LOG=/tmp/recipelint-dockerd.log
+# shellcheck disable=SC2034
 RL_DOCKERD_PIDFILE=/var/run/docker.pid
 
 rl_log() {
