@@ -212,8 +212,7 @@ def _create_resources(session, recipe, view, env, dep: Deployment) -> None:
         driver = "overlay"
         if node is not None and node.is_map and node.get("driver") is not None and node.get("driver").text:
             driver = node.get("driver").text
-        net = c.networks.create(name, driver=driver, attachable=True, scope="swarm" if driver == "overlay" else None,
-                                labels=labels)
+        net = _create_network(c, name, driver, labels)
         session.record("network", net.id, name)
         if external:
             dep.notes.append(f"external network {name} was missing; created it for this run")
@@ -256,6 +255,22 @@ def _create_resources(session, recipe, view, env, dep: Deployment) -> None:
         cfg_id = cfg_id.get("ID") if isinstance(cfg_id, dict) else cfg_id
         session.record("config", cfg_id, name)
         dep.configs[key] = name
+
+
+def _create_network(c, name: str, driver: str, labels: dict):
+    """Create a network; retry a name conflict for a while (a network that a previous run removed can
+    linger on the node for a few seconds after it left the swarm's store)."""
+    from docker.errors import APIError
+
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            return c.networks.create(name, driver=driver, attachable=True,
+                                     scope="swarm" if driver == "overlay" else None, labels=labels)
+        except APIError as exc:
+            if exc.status_code != 409 or time.monotonic() > deadline:
+                raise DeployError(f"cannot create network {name}: {exc.explanation or exc}") from None
+            time.sleep(0.5)
 
 
 def _create_services(session, recipe, view, env, dep: Deployment) -> None:

@@ -88,9 +88,17 @@ class SwarmSession:
 
     def __init__(self, recipe_name: str, *, client=None, keep: bool = False, log=None):
         self.client = connect(client)
-        self.id = _secrets.token_hex(3)
-        self.stack = f"rl-{slug(recipe_name)}-{self.id}"
-        self.owner = self.stack  # the owner label's value: unique per session
+        # The owner label's value is unique per session: a fresh id that nothing on the engine carries
+        # yet, so everything labelled with it afterwards was made by (or for) this session - also an
+        # object whose create call was interrupted by a signal before it could be recorded.
+        for _ in range(5):
+            self.id = _secrets.token_hex(3)
+            self.stack = f"rl-{slug(recipe_name)}-{self.id}"
+            self.owner = self.stack
+            if not self.residue():
+                break
+        else:
+            raise SessionError("could not pick an unused session id (5 tries)")
         self.keep = keep
         self.log = log or (lambda msg: None)
         self.created: list[Created] = []
@@ -229,15 +237,11 @@ class SwarmSession:
         t0 = time.monotonic()
         rep = TeardownReport()
         c = self.client
-        created_ids = {(x.kind, x.id) for x in self.created}
 
         def mine(kind, obj) -> bool:
-            # created by us, or made by the engine for our services, and labelled ours either way
-            if not self._verified(obj):
-                return False
-            if kind in ("service", "config", "secret", "network"):
-                return (kind, obj.id) in created_ids or (kind, _name(obj)) in {(x.kind, x.name) for x in self.created}
-            return True  # containers and volumes: only ever labelled by our own specs
+            # the owner id was unused when the session began (see __init__), so the label alone proves
+            # that this session made the object, or the engine made it for one of its services
+            return self._verified(obj)
 
         # 1. services
         for svc in self._owned("service"):

@@ -28,7 +28,12 @@ def test_foreign_look_alikes_and_a_pre_existing_proxy_are_left_alone(docker_clie
     try:
         proxy = [n for n in c.networks.list(names=["proxy"]) if n.name == "proxy"]
         if not proxy:
-            proxy = [c.networks.create("proxy", driver="overlay", attachable=True)]
+            for _ in range(30):  # a proxy removed by an earlier run can linger for a moment
+                try:
+                    proxy = [c.networks.create("proxy", driver="overlay", attachable=True)]
+                    break
+                except Exception:  # noqa: BLE001
+                    time.sleep(0.5)
             made.append(proxy[0])
         # a volume whose name looks like a confirm stack's, without the owner label
         look = c.volumes.create("rl-dns-bare-name-000000_internal")
@@ -37,9 +42,10 @@ def test_foreign_look_alikes_and_a_pre_existing_proxy_are_left_alone(docker_clie
         other = c.volumes.create("rl-other-0000aa_data", labels={OWNER: "rl-other-0000aa"})
         made.append(other)
         p, _ = confirm(LIVE / "dns-bare-name")
-        run = json.loads(p.stdout)["confirm"][0]
-        assert p.returncode == 1, p.stderr
-        assert run["residue"] == [] and owned(c, run["session"]) == []
+        report = json.loads(p.stdout)
+        run = report["confirm"][0]
+        assert p.returncode == 1, json.dumps(report, indent=1)
+        assert run["residue"] == [] and owned(c, run["session"]) == [], run
         assert "network proxy" not in run["removed"], run["removed"]
         assert any("external network proxy exists; used as is" in n for n in run["notes"]), run["notes"]
         c.networks.get(proxy[0].id)  # still there
