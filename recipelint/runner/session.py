@@ -294,12 +294,28 @@ class SwarmSession:
                     rep.errors.extend(failed)
                     break
                 time.sleep(1.0)
-        # swarm removes networks (and task containers) asynchronously: give the residue a moment to go
-        deadline = time.monotonic() + 20
+        # swarm removes networks (and task containers) asynchronously, and a task that was starting when
+        # its service was removed can still create its container and implicit volume afterwards: keep
+        # sweeping what carries our label until nothing is left (or the deadline passes)
+        deadline = time.monotonic() + 30
         rep.residue = self.residue()
         while rep.residue and time.monotonic() < deadline:
             time.sleep(0.5)
+            for kind in ("service", "container", "volume", "config", "secret", "network"):
+                for obj in self._owned(kind):
+                    if not mine(kind, obj):
+                        continue
+                    try:
+                        if kind == "container":
+                            obj.remove(force=True)
+                        else:
+                            obj.remove()
+                        rep.removed.append(f"{kind} {_name(obj)}")
+                    except (NotFound, APIError):
+                        pass
             rep.residue = self.residue()
+        if not rep.residue:
+            rep.errors = [e for e in rep.errors if not e.startswith(("volume ", "network "))]
         rep.seconds = round(time.monotonic() - t0, 2)
         return rep
 
