@@ -447,8 +447,17 @@ def _classify(topo: Topology, caller, name: str) -> tuple[str, str, bool, bool] 
     return target, shared[0], name in CONVENTIONAL_SERVICE_NAMES, False
 
 
-def bare_references(recipe) -> Iterator[BareRef]:
-    """Every bare-name reference from a service on a shared network, over every variant."""
+def bare_references(recipe) -> list[BareRef]:
+    """Every bare-name reference from a service on a shared network, over every variant.
+
+    N001 and N002 both read these; the scan runs once per recipe and is kept on it."""
+    cached = recipe.__dict__.get("_bare_references")
+    if cached is None:
+        cached = recipe.__dict__["_bare_references"] = list(_scan_bare_references(recipe))
+    return cached
+
+
+def _scan_bare_references(recipe) -> Iterator[BareRef]:
     from recipelint.model.yamlnode import synth
 
     for view, svc in recipe.services():
