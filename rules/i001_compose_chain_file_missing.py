@@ -2,7 +2,7 @@ from recipelint.rule import ERROR, RECIPE_DEFECT, Example, Loc, Rule
 
 
 class ComposeChainFileMissing(Rule):
-    code = "R001"
+    code = "I001"
     name = "compose-chain-file-missing"
     severity = ERROR
     category = RECIPE_DEFECT
