@@ -350,8 +350,14 @@ class Verdict:
                 f"{self.where_text()}")
 
     def data(self) -> dict:
+        """What the stale-overlay probe needs to re-check the assert against a live deploy of the release:
+        ``checks`` are the assert's claims of this kind (all of them, so ``any_of`` can be evaluated),
+        ``subjects`` the services an image claim is about (empty: any service)."""
         return {"release": self.release.name, "where": self.where, "exists_on": [r.name for r in self.exists_on],
                 "claims": [c.describe(self.subjects) for c in self.failing],
+                "checks": [{"kind": c.kind, "mode": c.mode, "negative": c.negative, "values": list(c.values)}
+                           for c in self.claims],
+                "any_of": bool(self.fact.any_of), "subjects": list(self.subjects),
                 "assert": self.fact.source, "function": self.fact.function}
 
 

@@ -62,20 +62,26 @@ def confirm(recipe, findings, *, timeout: float = 120.0, keep: bool = False, cli
     run.timings["connect"] = round(time.monotonic() - t_start, 2)
     session.install_signal_handlers()
     try:
-        try:
-            dep = deploy(session, recipe, timeout=timeout, log=log)
-        except DeployError as exc:
-            run.error = f"deploy failed: {exc}"
-            run.outcomes = [Outcome(f, INCONCLUSIVE, [], error=run.error) for f in todo]
-            return run
-        run.timings.update(dep.seconds)
-        run.converged = dep.converged
-        run.deploy_evidence = dep.evidence
-        run.notes = dep.notes
+        dep = None
+        # probes that deploy what they need themselves (stale-overlay deploys the release) spare the
+        # working tree's deploy
+        if any(getattr(PROBES.get(f.probe), "needs_deploy", True) for f in todo):
+            try:
+                dep = deploy(session, recipe, timeout=timeout, log=log)
+            except DeployError as exc:
+                run.error = f"deploy failed: {exc}"
+                run.outcomes = [Outcome(f, INCONCLUSIVE, [], error=run.error) for f in todo]
+                return run
+            run.timings.update(dep.seconds)
+            run.converged = dep.converged
+            run.deploy_evidence = dep.evidence
+            run.notes = dep.notes
+        else:
+            run.notes = ["the working tree was not deployed: every probe deploys what it needs itself"]
         t_probes = time.monotonic()
         cache: dict = {}
         for f in todo:
-            run.outcomes.append(_run_probe(session, dep, recipe, f, log, cache))
+            run.outcomes.append(_run_probe(session, dep, recipe, f, log, cache, timeout))
         run.timings["probes"] = round(time.monotonic() - t_probes, 2)
     except Exception as exc:  # noqa: BLE001 - report, never leave things behind
         from docker.errors import DockerException
@@ -95,7 +101,7 @@ def confirm(recipe, findings, *, timeout: float = 120.0, keep: bool = False, cli
     return run
 
 
-def _run_probe(session, dep, recipe, finding, log, cache: dict) -> Outcome:
+def _run_probe(session, dep, recipe, finding, log, cache: dict, timeout: float = 120.0) -> Outcome:
     t0 = time.monotonic()
     fn = PROBES.get(finding.probe)
     key = (finding.probe, fn.key(finding)) if fn is not None else None
@@ -105,13 +111,15 @@ def _run_probe(session, dep, recipe, finding, log, cache: dict) -> Outcome:
                        + list(prev.evidence), error=prev.error, seconds=0.0)
     if fn is None:
         out = Outcome(finding, INCONCLUSIVE, [], error=f"no probe named {finding.probe!r} in this runner")
+    elif getattr(fn, "needs_deploy", True) and dep is None:
+        out = Outcome(finding, INCONCLUSIVE, [], error=f"probe {finding.probe} needs the recipe deployed")
     elif fn.needs_convergence and not dep.converged:
         out = Outcome(finding, INCONCLUSIVE, list(dep.evidence),
                       error=f"the deploy did not converge, so probe {finding.probe} could not run")
     else:
         log(f"probe {finding.probe} for {finding.code} ({finding.service or '-'})")
         try:
-            res: ProbeResult = fn(ProbeContext(session, dep, recipe, finding, log))
+            res: ProbeResult = fn(ProbeContext(session, dep, recipe, finding, log, timeout=timeout))
             out = Outcome(finding, res.verdict, list(res.evidence), error=res.error)
         except ProbeError as exc:
             out = Outcome(finding, INCONCLUSIVE, [], error=f"probe {finding.probe} could not run: {exc}")
@@ -173,7 +181,8 @@ def to_text(runs: list[ConfirmRun], roots: dict) -> str:
         if r.stack:
             phases = ", ".join(f"{k} {v:g}s" for k, v in r.timings.items())
             out.append(f"{r.recipe}: stack {r.stack}: " +
-                       ("converged" if r.converged else "did not converge" if r.converged is False else "not deployed")
+                       ("converged" if r.converged else "did not converge" if r.converged is False
+                           else "working tree not deployed (its probes deploy what they need)")
                        + f"; {phases}")
             if r.kept:
                 out.append(f"{r.recipe}: --keep: left running; remove it with:")

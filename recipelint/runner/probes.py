@@ -13,7 +13,11 @@ What each probe reads from the finding: ``finding.service`` (the service the fin
   `${STACK_NAME}` allowed; ``network`` (default: the first shared network of the caller,
   e.g. `proxy`); ``target_service`` (default: the bare name) - the stack's own service it means.
 - readonly-config: ``target``: the container path of the read-only file.
-- stale-overlay: not implemented yet (always inconclusive, says so).
+- stale-overlay: ``checks`` (list of {kind: image|services, mode, negative, values}), ``any_of``,
+  ``subjects`` (services an image claim is about; empty: any service) and ``release`` (default: the
+  recipe's latest release tag). It deploys that release, read from git, as a second owned stack and
+  evaluates the assert's claims against the services and images the swarm actually runs. It needs no
+  deploy of the working tree (``needs_deploy=False``).
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ class ProbeContext:
     recipe: object
     finding: object
     log: object = None
+    timeout: float = 120.0  # seconds a probe's own deploy may take to converge
 
     @property
     def client(self):
@@ -83,11 +88,14 @@ def _same_claim(finding) -> tuple:
     return (finding.service, json.dumps(finding.data or {}, sort_keys=True, default=str))
 
 
-def probe(name: str, *, needs_convergence: bool = True, key=_same_claim):
-    """Register a probe. ``key(finding)`` says which findings make the same claim: one run answers them all."""
+def probe(name: str, *, needs_convergence: bool = True, needs_deploy: bool = True, key=_same_claim):
+    """Register a probe. ``key(finding)`` says which findings make the same claim: one run answers them all.
+    ``needs_deploy=False``: the probe deploys what it needs itself, so the working tree is not deployed
+    for it (``ctx.deployment`` may be None)."""
     def deco(fn):
         fn.probe_name = name
         fn.needs_convergence = needs_convergence
+        fn.needs_deploy = needs_deploy
         fn.key = key
         PROBES[name] = fn
         return fn
@@ -174,10 +182,133 @@ def readonly_config(ctx: ProbeContext) -> ProbeResult:
 
 # ------------------------------------------------------------------ stale-overlay
 
-@probe("stale-overlay", needs_convergence=False)
+def _norm_image(ref: str) -> str:
+    """An image reference as a test reads it: no digest, no default registry or `library/`."""
+    ref = ref.split("@", 1)[0]
+    for prefix in ("docker.io/library/", "docker.io/", "index.docker.io/library/", "index.docker.io/"):
+        if ref.startswith(prefix):
+            ref = ref[len(prefix):]
+            break
+    if ref.startswith("library/"):
+        ref = ref[len("library/"):]
+    return ref
+
+
+def _image_holds(mode: str, image: str, values: list[str]) -> bool:
+    img = _norm_image(image)
+    vals = [_norm_image(v) if mode in ("eq", "oneof") else v for v in values]
+    if mode == "eq":
+        return img == vals[0]
+    if mode == "oneof":
+        return img in vals
+    if mode == "startswith":
+        return img.startswith(vals[0]) or image.startswith(vals[0])
+    if mode == "endswith":
+        return img.endswith(vals[0])
+    if mode == "contains":  # the test's constant is part of the image reference
+        return vals[0] in image or vals[0] in img
+    if mode == "within":  # the image reference is part of the test's constant
+        return img in vals[0] or image in vals[0]
+    raise ProbeError(f"unknown image check mode {mode!r}")
+
+
+def live_check_holds(check: dict, images: dict[str, str], subjects: list[str]) -> bool:
+    """Does one claim of the assert hold for the deployed services (name -> image)?"""
+    kind, mode, negative = check.get("kind"), check.get("mode"), bool(check.get("negative"))
+    values = [str(v) for v in check.get("values") or []]
+    if not values:
+        raise ProbeError("a check of the finding has no values")
+    if kind == "services":
+        names, vals = set(images), set(values)
+        table = {"present": lambda: values[0] in names, "exactly": lambda: vals == names,
+                 "include": lambda: vals <= names, "within": lambda: names <= vals}
+        if mode not in table:
+            raise ProbeError(f"unknown services check mode {mode!r}")
+        return table[mode]() != negative
+    if kind == "image":
+        chosen = [s for s in subjects if s in images] if subjects else sorted(images)
+        hit = any(_image_holds(mode, images[s], values) for s in chosen)
+        return hit != negative
+    raise ProbeError(f"unknown check kind {kind!r}")
+
+
+def _describe_check(check: dict) -> str:
+    neg = "not " if check.get("negative") else ""
+    vals = ", ".join(repr(v) for v in check.get("values") or [])
+    return f"{check.get('kind')} {neg}{check.get('mode')} {vals}"
+
+
+def _deployed_images(dep) -> dict[str, str]:
+    out = {}
+    for name, svc in dep.services.items():
+        svc.reload()
+        spec = ((svc.attrs.get("Spec") or {}).get("TaskTemplate") or {}).get("ContainerSpec") or {}
+        out[name] = spec.get("Image") or ""
+    return out
+
+
+def _release_deployment(ctx: ProbeContext, release: str):
+    """Deploy the recipe as it is at ``release`` (from git) once per run, as a second owned stack."""
+    from .deploy import DeployError, deploy
+
+    cache = ctx.session.__dict__.setdefault("_release_deploys", {})
+    if release in cache:
+        return cache[release]
+    try:
+        at = ctx.recipe.at(release)
+    except ValueError as exc:
+        raise ProbeError(str(exc)) from None
+    if at.default.doc is None:
+        raise ProbeError(f"release {release}: no compose file to deploy at that tag")
+    stack = f"{ctx.session.stack}-rel"
+    if ctx.log:
+        ctx.log(f"deploying release {release} as {stack}")
+    try:
+        dep = deploy(ctx.session, at, timeout=ctx.timeout, stack=stack, log=ctx.log)
+    except DeployError as exc:
+        raise ProbeError(f"release {release} could not be deployed: {exc}") from None
+    cache[release] = dep
+    return dep
+
+
+def _stale_key(finding) -> tuple:
+    import json
+
+    data = finding.data or {}
+    return (json.dumps({k: data.get(k) for k in ("checks", "any_of", "subjects", "release")}, sort_keys=True),)
+
+
+@probe("stale-overlay", needs_convergence=False, needs_deploy=False, key=_stale_key)
 def stale_overlay(ctx: ProbeContext) -> ProbeResult:
-    return ProbeResult(INCONCLUSIVE, ["the stale-overlay probe is not implemented yet: deploying the latest "
-                                      "release tag and comparing it with the test's asserts is left to do"])
+    """Deploy the latest release (as the canonical sweep does) and evaluate the test's assert against it."""
+    data = ctx.finding.data or {}
+    checks = data.get("checks")
+    if not checks:
+        raise ProbeError("the finding carries no structured checks (data.checks): re-run `recipelint check` "
+                         "to get a report this runner can confirm")
+    release = data.get("release")
+    if not release:
+        rel = ctx.recipe.latest_release
+        if rel is None:
+            raise ProbeError("the recipe has no release tag, so there is no release to deploy")
+        release = rel.tag
+    dep = _release_deployment(ctx, release)
+    images = _deployed_images(dep)
+    subjects = [s for s in data.get("subjects") or []]
+    results = [live_check_holds(c, images, subjects) for c in checks]
+    holds = any(results) if data.get("any_of") else all(results)
+    where = ", ".join(f"{k}: {_norm_image(v)}" for k, v in sorted(images.items()))
+    ev = [f"release {release} deployed as stack {dep.stack}: services {{{', '.join(sorted(images))}}}",
+          f"images: {where}",
+          ("converged" if dep.converged else "did not converge (the service specs still show what it deploys)")]
+    for c, r in zip(checks, results):
+        ev.append(f"check {_describe_check(c)}: {'holds' if r else 'fails'} on the deployed release")
+    src = data.get("assert")
+    if holds:
+        ev.append(f"the assert{f' `{src}`' if src else ''} passes against the release: the test is not stale")
+        return ProbeResult(REFUTED, ev)
+    ev.append(f"the assert{f' `{src}`' if src else ''} fails against the release the sweep deploys")
+    return ProbeResult(CONFIRMED, ev)
 
 
 # ------------------------------------------------------------------ backup-roundtrip
