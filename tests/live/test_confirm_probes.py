@@ -17,12 +17,12 @@ import time
 from pathlib import Path
 
 import pytest
+from _swarm import owned
 
 pytestmark = pytest.mark.live
 
 ROOT = Path(__file__).resolve().parents[2]
 LIVE = ROOT / "fixtures" / "live"
-OWNER = "io.recipelint.owner"
 GOAL_S = 60.0  # the goal for one recipe's confirm wall time
 TIMES: dict[str, float] = {}
 
@@ -34,17 +34,6 @@ def confirm(*args, timeout=240, env=None):
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=env)
     wall = time.monotonic() - t0
     return p, wall
-
-
-def owned(client, owner: str) -> list[str]:
-    flt = {"label": f"{OWNER}={owner}"}
-    out = [f"service {s.name}" for s in client.services.list(filters=flt)]
-    out += [f"container {c.name}" for c in client.containers.list(all=True, filters=flt)]
-    out += [f"network {n.name}" for n in client.networks.list(filters=flt)]
-    out += [f"volume {v.name}" for v in client.volumes.list(filters=flt)]
-    out += [f"config {c.name}" for c in client.configs.list(filters=flt)]
-    out += [f"secret {s.name}" for s in client.secrets.list(filters=flt)]
-    return out
 
 
 def claim(tmp_path, recipe: str, code: str, name: str, probe: str, service: str, data: dict) -> Path:

@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 
 import pytest
+from _swarm import owned
 
 pytestmark = pytest.mark.live
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURE = ROOT / "fixtures" / "live" / "stale-overlay"
-OWNER = "io.recipelint.owner"
 
 
 @pytest.fixture()
@@ -44,17 +44,6 @@ def run_confirm(*args, timeout=240):
     t0 = time.monotonic()
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=timeout)
     return p, time.monotonic() - t0
-
-
-def owned(client, owner: str) -> list[str]:
-    flt = {"label": f"{OWNER}={owner}"}
-    out = [f"service {s.name}" for s in client.services.list(filters=flt)]
-    out += [f"container {c.name}" for c in client.containers.list(all=True, filters=flt)]
-    out += [f"network {n.name}" for n in client.networks.list(filters=flt)]
-    out += [f"volume {v.name}" for v in client.volumes.list(filters=flt)]
-    out += [f"config {c.name}" for c in client.configs.list(filters=flt)]
-    out += [f"secret {s.name}" for s in client.secrets.list(filters=flt)]
-    return out
 
 
 def check_clean(client, report: dict) -> dict:
