@@ -40,7 +40,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, required=False, type=click.Path(path_type=Path))
 @click.option("--overlay", "overlay", type=click.Path(path_type=Path),
               help="cc-ci style overlay root: DIR/<recipe>/**/*.py are that recipe's overlay tests.")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -51,9 +51,20 @@ def main() -> None:
 @click.option("--show-fix", is_flag=True, help="Text format: print each finding's fix under it.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report to this file instead of standard output.")
-def check(paths, overlay, fmt, select, ignore, fail_on, show_fix, output):
-    """Lint each recipe directory in PATHS."""
+@click.option("--catalogue", multiple=True, type=click.Path(path_type=Path),
+              help="Lint every recipe under DIR (each subdirectory holding compose.yml), in parallel. Repeatable.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for --catalogue (default: cores).")
+@click.option("--no-cache", is_flag=True, help="Ignore and do not write the result cache.")
+def check(paths, overlay, fmt, select, ignore, fail_on, show_fix, output, catalogue, jobs, no_cache):
+    """Lint each recipe directory in PATHS (default: the current directory)."""
+    if catalogue:
+        from .catalogue import check_catalogue
+        sys.exit(check_catalogue(catalogue, paths=paths, overlay=overlay, fmt=fmt, select=select, ignore=ignore,
+                                 fail_on=fail_on, show_fix=show_fix, output=output, jobs=jobs, cache=not no_cache,
+                                 resolve=_resolve_codes, fail=_fail))
+    paths = paths or (Path("."),)
     from . import engine
+    from .catalogue import run_cached
     from .model import NotARecipe, Recipe
     from .report import FORMATS
 
@@ -73,7 +84,7 @@ def check(paths, overlay, fmt, select, ignore, fail_on, show_fix, output):
     findings = []
     roots = {}
     for p, r in recipes:
-        findings.extend(engine.run(r, chosen, select_=sel, ignore=ign))
+        findings.extend(run_cached(p, r, chosen, select_=sel, ignore=ign, overlay=overlay, use_cache=not no_cache))
         roots[(r.name, "recipe")] = str(p)
         if overlay is not None:
             roots[(r.name, "overlay")] = str(overlay)
@@ -156,7 +167,8 @@ def explain(code):
 def confirm_cmd(path, overlay, fmt, select, ignore, findings_file, timeout, keep, output, quiet):
     """Prove or refute each finding of the recipe at PATH with one live isolation deploy on a swarm.
 
-    Exit codes: 0 no finding confirmed, 1 a finding confirmed, 2 the deploy or a probe could not run.
+    Exit codes: 0 no finding confirmed, 1 a finding confirmed, 2 the deploy or a probe could not run;
+    130/143 interrupted by SIGINT/SIGTERM (after the teardown).
     """
     import json
 
@@ -197,12 +209,15 @@ def confirm_cmd(path, overlay, fmt, select, ignore, findings_file, timeout, keep
         if not quiet:
             click.echo(f"confirm: {msg}", err=True)
 
-    from .runner.session import SessionError
+    from .runner.session import Interrupted, SessionError
 
     try:
         result = confirm(recipe, findings, timeout=timeout, keep=keep, log=log)
     except SessionError as exc:
         _fail(str(exc))
+    except Interrupted as exc:  # a signal: the session tore down first; say what it left, exit 128+n
+        click.echo(f"recipelint: {exc.summary()}", err=True)
+        sys.exit(exc.exit_code)
     roots = {(recipe.name, "recipe"): str(path)}
     if overlay is not None:
         roots[(recipe.name, "overlay")] = str(overlay)
@@ -215,6 +230,76 @@ def confirm_cmd(path, overlay, fmt, select, ignore, findings_file, timeout, keep
     else:
         click.echo(text, nl=False)
     sys.exit(result.exit_code)
+
+
+@main.command("report")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--catalogue", multiple=True, type=click.Path(path_type=Path),
+              help="Every recipe under DIR (each subdirectory holding compose.yml). Repeatable.")
+@click.option("--overlay", "overlay", type=click.Path(path_type=Path),
+              help="cc-ci style overlay root (as for check).")
+@click.option("--select", multiple=True, help="Only these codes (comma-separated, by prefix).")
+@click.option("--ignore", multiple=True, help="Skip these codes (comma-separated, by prefix).")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the Markdown to this file instead of standard output.")
+def report_cmd(paths, catalogue, overlay, select, ignore, output):
+    """Pre-staging report (Markdown): per recipe, each finding's class, the `confirm` command that would
+    prove it, the verdict a live run is expected to give, and the fix."""
+    from . import engine
+    from .prestage import build
+
+    if not paths and not catalogue:
+        _fail("report: give recipe PATHs or --catalogue DIR")
+    if overlay is not None and not overlay.is_dir():
+        _fail(f"--overlay {overlay}: not a directory")
+    for d in catalogue:
+        if not d.is_dir():
+            _fail(f"--catalogue {d}: not a directory")
+    codes = engine.known_codes(engine.discover())
+    text = build(paths, catalogue=catalogue, overlay=overlay, select=_resolve_codes(select, codes, "--select"),
+                 ignore=_resolve_codes(ignore, codes, "--ignore"))
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+
+
+@main.command("fix")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--apply", "apply_", is_flag=True, help="Write the fix (without it, only the diff is printed).")
+@click.option("--overlay", "overlay", type=click.Path(path_type=Path),
+              help="cc-ci style overlay root (as for check).")
+@click.option("--select", multiple=True, help="Only fix findings with these codes (comma-separated, by prefix).")
+@click.option("--ignore", multiple=True, help="Leave findings with these codes alone (comma-separated, by prefix).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
+              help="Lowest severity of a remaining finding that makes the exit code 1.")
+def fix_cmd(path, apply_, overlay, select, ignore, fail_on):
+    """Fix what can be fixed safely in the recipe at PATH: print a unified diff; --apply writes it.
+
+    Exit codes: 0 nothing at the failing severity remains, 1 something remains, 2 usage error.
+    """
+    from . import engine
+    from .fix import Refuse
+    from .fix.command import run_fix
+    from .model import NotARecipe, Recipe
+
+    rules = engine.discover()
+    codes = engine.known_codes(rules)
+    sel = _resolve_codes(select, codes, "--select")
+    ign = _resolve_codes(ignore, codes, "--ignore")
+    if overlay is not None and not overlay.is_dir():
+        _fail(f"--overlay {overlay}: not a directory")
+    try:
+        recipe = Recipe.load(path, overlay_root=overlay)
+    except NotARecipe as exc:
+        _fail(str(exc))
+    try:
+        code = run_fix(recipe, engine.select(rules, sel, ign), select_=sel, ignore=ign, write=apply_,
+                       fail_on=fail_on, root_label=str(path), out=click.echo,
+                       err=lambda m: click.echo(m, err=True))
+    except Refuse as exc:
+        _fail(str(exc))
+    sys.exit(code)
 
 
 def run() -> None:

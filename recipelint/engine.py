@@ -53,6 +53,11 @@ META: dict[str, MetaCode] = {m.code: m for m in [
     MetaCode("X001", "unused-suppression", WARNING, STYLE,
              "A `recipelint: ignore[...]` comment suppresses nothing.",
              "Stale suppressions hide future findings at that line for no reason.", "Remove the comment or the code."),
+    MetaCode("X002", "suppression-without-reason", ERROR, STYLE,
+             "A `recipelint: ignore[...]` comment gives no reason.",
+             "A suppression is a decision someone made; without the why, nobody can tell later whether it still "
+             "holds. The suppression still applies, but the missing reason is reported.",
+             "Write the reason after the brackets: `# recipelint: ignore[B001] the entrypoint replays the dump`."),
 ]}
 
 
@@ -152,11 +157,12 @@ def _meta_finding(code: str, recipe: str, path: str, line, col, message: str, ro
                    message=message, fix=m.fix, probe=None, root=root)
 
 
-_SUPPRESS = re.compile(r"recipelint:\s*ignore\[(?P<codes>[A-Za-z0-9_, ]+)\]")
+def run(recipe, rules: list[type[Rule]], *, select_: list[str] = (), ignore: list[str] = (),
+        inline_ignores: bool = True, keep_suppressed: bool = False) -> list[Finding]:
+    """All findings for one recipe: rules, then read problems, then suppressions. Never raises.
 
-
-def run(recipe, rules: list[type[Rule]], *, select_: list[str] = (), ignore: list[str] = ()) -> list[Finding]:
-    """All findings for one recipe: rules, then read problems, then suppressions. Never raises."""
+    ``inline_ignores=False`` disregards every `recipelint: ignore` comment. Suppressed findings are
+    left out unless ``keep_suppressed``: then they come back with ``suppressed`` set (for SARIF)."""
     findings: list[Finding] = []
     for cls in rules:
         rule = cls(recipe.name)
@@ -186,49 +192,17 @@ def run(recipe, rules: list[type[Rule]], *, select_: list[str] = (), ignore: lis
             seen.add(key)
             unique.append(f)
     ran = {r.code for r in rules} | set(META)
-    unique = _apply_suppressions(recipe, unique, tests, ran)
+    from . import identity, suppress
+
+    identity.assign(recipe, unique, tests)
+    if inline_ignores:
+        known = set(META).union(*({r.code for r in rs} for rs in _LOADED.values())) | {r.code for r in rules}
+        unique = suppress.apply(recipe, unique, tests, ran, known, _meta_finding)
+        identity.assign(recipe, unique, tests)  # the X001/X002 findings just added
+        if not keep_suppressed:
+            unique = [f for f in unique if f.suppressed is None]
     if select_ or ignore:
         unique = [f for f in unique
                   if (not select_ or matches(f.code, select_)) and not (ignore and matches(f.code, ignore))]
     unique.sort(key=Finding.sort_key)
     return unique
-
-
-def _apply_suppressions(recipe, findings: list[Finding], tests, ran: set[str]) -> list[Finding]:
-    texts: dict[tuple[str, str], list[str]] = {}
-    for rel, text in recipe._texts.items():
-        if text is not None and "recipelint:" in text:
-            texts[("recipe", rel)] = text.splitlines()
-    for tf in tests:
-        if "recipelint:" in tf.text:
-            texts[(tf.root_kind, tf.rel)] = tf.text.splitlines()
-    if not texts:
-        return findings
-    comments: dict[tuple[str, str, int], tuple[int, set[str]]] = {}
-    for (root, rel), lines in texts.items():
-        for i, line in enumerate(lines, start=1):
-            m = _SUPPRESS.search(line)
-            if m:
-                comments[(root, rel, i)] = (m.start() + 1, {c.strip().upper() for c in m.group("codes").split(",")
-                                                            if c.strip()})
-    used: set[tuple[tuple[str, str, int], str]] = set()
-    kept = []
-    for f in findings:
-        hit = None
-        if f.line is not None:
-            for ln in (f.line, f.line - 1):
-                c = comments.get((f.root, f.path, ln))
-                if c and any(f.code.startswith(code) for code in c[1]):
-                    hit = ((f.root, f.path, ln), next(code for code in c[1] if f.code.startswith(code)))
-                    break
-        if hit:
-            used.add(hit)
-        else:
-            kept.append(f)
-    for (root, rel, ln), (col, codes) in comments.items():
-        for code in sorted(codes):
-            if ((root, rel, ln), code) not in used and any(r.startswith(code) for r in ran):
-                kept.append(_meta_finding("X001", recipe.name, rel, ln, col,
-                                          f"suppression of {code} matches no finding on this line or the next",
-                                          root=root))
-    return kept

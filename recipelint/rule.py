@@ -70,12 +70,21 @@ class Finding:
     probe: str | None
     root: str = "recipe"
     data: dict[str, Any] = field(default_factory=dict)  # facts a live probe needs (names, networks...)
+    # A stable identity of the offending node within its file, set by the engine: the YAML key path
+    # (`services.db.deploy.labels.backupbot.backup.pre-hook`) or, outside YAML, a digest of the
+    # line's text; `#2`, `#3`... tell apart findings that would otherwise share everything.
+    node_id: str | None = None
+    # Set when an inline `recipelint: ignore[...]` comment suppresses the finding:
+    # {"kind": "inSource", "justification": reason, "path": ..., "line": ...} (recipelint.suppress).
+    suppressed: dict | None = None
 
     @property
     def fingerprint(self) -> str:
+        """Deterministic, from structured evidence only (never the message): code, recipe, root,
+        path, service and the node's identity. Moving lines or rewording a message keeps it."""
         import hashlib
 
-        raw = "\x1f".join([self.code, self.recipe, self.root, self.path, self.service or "", self.message])
+        raw = "\x1f".join([self.code, self.recipe, self.root, self.path, self.service or "", self.node_id or ""])
         return hashlib.sha256(raw.encode()).hexdigest()[:16]
 
     def sort_key(self):
@@ -119,6 +128,9 @@ class Rule:
     summary: ClassVar[str] = ""
     why: ClassVar[str] = ""
     fix: ClassVar[str] = ""
+    # What a live run of ``probe`` is expected to show when the finding is real (the pre-staged
+    # verdict in `recipelint report`); empty: the probe's default text (recipelint.prestage).
+    live_verdict: ClassVar[str] = ""
     valid: ClassVar[list[Example]] = []
     invalid: ClassVar[list[Example]] = []
 

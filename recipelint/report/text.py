@@ -7,7 +7,7 @@ import os
 
 def location(f, roots: dict) -> str:
     base = roots.get((f.recipe, f.root), "")
-    path = os.path.join(base, f.path) if base and f.path != "." else (base or f.path)
+    path = os.path.normpath(os.path.join(base, f.path)) if base and f.path != "." else (base or f.path)
     if f.line is None:
         return path
     return f"{path}:{f.line}:{f.column}"
