@@ -8,6 +8,8 @@ class BackupDumpNotRestored(Rule):
     severity = ERROR
     category = RECIPE_DEFECT
     probe = "backup-roundtrip"
+    live_verdict = ("confirmed: restore loses the data - the marker table written before the backup is missing "
+                    "after the restore (service '{service}', {dump_tool} dump never replayed)")
     summary = "A backup pre-hook writes a database dump, but no restore post-hook replays it."
     why = """
     backupbot runs `backupbot.backup.pre-hook` in the service's container before it copies the

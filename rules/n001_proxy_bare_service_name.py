@@ -8,6 +8,8 @@ class ProxyBareServiceName(Rule):
     severity = ERROR
     category = RECIPE_DEFECT
     probe = "shared-network-dns"
+    live_verdict = ("confirmed: the name resolves to another stack's task - from '{caller}', bare '{name}' "
+                    "returns a decoy stack's address on '{network}'")
     summary = "A service on the shared proxy network reaches a sibling by a bare name that other stacks register there too."
     why = """
     `docker stack deploy` registers every service under two DNS names on each network it joins:

@@ -1,0 +1,199 @@
+"""Autofix: turn findings into surgical text edits, show them as a unified diff, apply on request.
+
+    plan(recipe, findings) -> FixPlan   # nothing is written
+    FixPlan.diff()                      # unified diff, `git apply`-able from the recipe root
+    FixPlan.relint(rules)               # the findings that would remain after the fix (in memory)
+    FixPlan.write()                     # the only function that writes
+
+A fixer (``FIXERS``: code -> module with ``fix(recipe, finding) -> (edits, note)``) raises
+:class:`Refuse` with a reason instead of guessing. Edits of different findings that overlap are
+refused (identical ones, such as two findings bumping the same config version, count once), and
+a YAML file that no longer parses after the edits refuses every finding that touched it. See
+docs/adr/0007-autofix.md.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+
+from .edits import Edit, Refuse, apply
+
+FIXERS = {
+    "N001": "recipelint.fix.n001",
+    "B001": "recipelint.fix.b001",
+}
+
+FIXED, REFUSED, NO_FIX = "fixed", "refused", "no-fix"
+
+
+def fixable(code: str) -> bool:
+    return code in FIXERS
+
+
+@dataclass
+class Outcome:
+    finding: object
+    status: str  # fixed | refused | no-fix
+    note: str
+    edits: list[Edit] = field(default_factory=list)
+
+
+@dataclass
+class FixPlan:
+    recipe: object
+    outcomes: list[Outcome]
+    old: dict[str, str]
+    new: dict[str, str]
+
+    @property
+    def changed(self) -> list[str]:
+        return sorted(rel for rel in self.new if self.new[rel] != self.old[rel])
+
+    def diff(self) -> str:
+        return "".join(unified_diff(rel, self.old[rel], self.new[rel]) for rel in self.changed)
+
+    def relint(self, rules, select_=(), ignore=()):
+        """Findings of the recipe as the fix would leave it (read from memory, nothing written)."""
+        from recipelint import engine
+        from recipelint.model.recipe import DirSource, Recipe
+
+        r = self.recipe
+        src = _PatchedSource(r.source if isinstance(r.source, DirSource) else DirSource(r.root),
+                             {k: v for k, v in self.new.items() if k in self.changed})
+        fixed = Recipe(r.root, name=r.name, overlay_root=r.overlay_root, source=src)
+        return engine.run(fixed, rules, select_=select_, ignore=ignore)
+
+    def write(self) -> list[str]:
+        """Write the changed files (keeping CRLF line ends and file modes); returns their paths."""
+        import os
+        import tempfile
+
+        written = []
+        for rel in self.changed:
+            path = self.recipe.root / rel
+            raw = path.read_bytes()
+            text = self.new[rel]
+            if b"\r\n" in raw:
+                if raw.count(b"\n") != raw.count(b"\r\n"):
+                    raise Refuse(f"{rel}: mixed line endings; not writing it")
+                text = text.replace("\n", "\r\n")
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".recipelint")
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                    fh.write(text)
+                os.chmod(tmp, path.stat().st_mode & 0o7777)
+                os.replace(tmp, path)
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
+            written.append(rel)
+        return written
+
+
+class _PatchedSource:
+    """A recipe's files with some replaced by their fixed text."""
+
+    def __init__(self, base, texts: dict[str, str]):
+        self.base = base
+        self.texts = texts
+        self.unreadable = getattr(base, "unreadable", {})
+
+    def read(self, rel):
+        return self.texts[rel] if rel in self.texts else self.base.read(rel)
+
+    def list(self):
+        return self.base.list()
+
+
+def plan(recipe, findings) -> FixPlan:
+    """Ask each finding's fixer for edits; keep those that agree with each other and leave valid YAML."""
+    barred: set[int] = set()  # indexes of findings refused after the fact (broken YAML)
+    reasons: dict[int, str] = {}
+    while True:
+        outcomes, accepted = _collect(recipe, findings, barred, reasons)
+        old, new = _render(recipe, accepted)
+        broken = _broken_yaml(new, old)
+        if not broken:
+            return FixPlan(recipe, outcomes, old, new)
+        for i, o in enumerate(outcomes):
+            hit = [b for b in broken if any(e.file == b for e in o.edits)] if o.status == FIXED else []
+            if hit:
+                barred.add(i)
+                reasons[i] = f"the edit would leave {hit[0]} unparseable ({broken[hit[0]]}); edit by hand"
+
+
+def _collect(recipe, findings, barred, reasons):
+    outcomes: list[Outcome] = []
+    accepted: list[Edit] = []
+    for i, f in enumerate(findings):
+        mod = FIXERS.get(f.code)
+        if mod is None or getattr(f, "root", "recipe") != "recipe":
+            outcomes.append(Outcome(f, NO_FIX, f"no autofix for {f.code}"))
+            continue
+        if i in barred:
+            outcomes.append(Outcome(f, REFUSED, reasons[i]))
+            continue
+        try:
+            edits, note = importlib.import_module(mod).fix(recipe, f)
+        except Refuse as exc:
+            outcomes.append(Outcome(f, REFUSED, str(exc)))
+            continue
+        fresh = []
+        for e in edits:
+            if any(_same(e, a) for a in accepted) or any(_same(e, x) for x in fresh):
+                continue
+            fresh.append(e)
+        clash = next(((e, a) for e in fresh for a in accepted if e.overlaps(a)), None)
+        if clash is not None:
+            outcomes.append(Outcome(f, REFUSED, f"its edit of {clash[0].file} overlaps another fix "
+                                                f"({clash[1].why}); run fix again after applying"))
+            continue
+        accepted.extend(fresh)
+        outcomes.append(Outcome(f, FIXED, note, edits))
+    return outcomes, accepted
+
+
+def _same(a: Edit, b: Edit) -> bool:
+    return (a.file, a.start, a.end, a.new) == (b.file, b.start, b.end, b.new)
+
+
+def _render(recipe, edits):
+    old: dict[str, str] = {}
+    new: dict[str, str] = {}
+    files = sorted({e.file for e in edits})
+    for rel in files:
+        old[rel] = recipe.read(rel) or ""
+        new[rel] = apply(old[rel], [e for e in edits if e.file == rel])
+    return old, new
+
+
+def _broken_yaml(new: dict[str, str], old: dict[str, str]) -> dict[str, str]:
+    from recipelint.model.yamlnode import load_yaml
+
+    out = {}
+    for rel, text in new.items():
+        if text == old[rel] or not rel.endswith((".yml", ".yaml")):
+            continue
+        _, probs = load_yaml(text, rel)
+        _, before = load_yaml(old[rel], rel)
+        if len(probs) > len(before):
+            p = probs[0]
+            out[rel] = f"line {p.line}: {p.message}"
+    return out
+
+
+def unified_diff(rel: str, old: str, new: str) -> str:
+    import difflib
+
+    def lines(t):
+        ls = t.splitlines(keepends=True)
+        if ls and not ls[-1].endswith("\n"):
+            ls[-1] += "\n\\ No newline at end of file\n"
+        return ls
+
+    return "".join(difflib.unified_diff(lines(old), lines(new), fromfile=f"a/{rel}", tofile=f"b/{rel}"))
+
+
+__all__ = ["FIXERS", "FixPlan", "Outcome", "Refuse", "fixable", "plan", "unified_diff"]

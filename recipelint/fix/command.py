@@ -1,0 +1,46 @@
+"""`recipelint fix RECIPE`: the diff on standard output, what was done (and refused) on standard error.
+
+Exit codes: 0 nothing at the failing severity remains after the fix, 1 something remains (or
+would remain, in diff mode), 2 usage error.
+"""
+
+from __future__ import annotations
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+def run_fix(recipe, rules, *, select_=(), ignore=(), write=False, fail_on="error", root_label=None,
+            out=print, err=print) -> int:
+    from recipelint import engine
+
+    from . import FIXED, NO_FIX, REFUSED, plan
+
+    label = root_label or str(recipe.root)
+    findings = engine.run(recipe, rules, select_=select_, ignore=ignore)
+    fp = plan(recipe, findings)
+    diff = fp.diff()
+    if diff:
+        out(diff.rstrip("\n"))
+    counts = {FIXED: 0, REFUSED: 0, NO_FIX: 0}
+    for o in fp.outcomes:
+        counts[o.status] += 1
+        f = o.finding
+        where = f"{f.path}:{f.line}:{f.column}" if f.line is not None else f.path
+        if o.status == FIXED:
+            err(f"fix: {where}: {f.code} fixed: {o.note}")
+        elif o.status == REFUSED:
+            err(f"fix: {where}: {f.code} refused: {o.note}")
+    if write and fp.changed:
+        for rel in fp.write():
+            err(f"fix: wrote {label.rstrip('/')}/{rel}")
+    elif fp.changed:
+        err("fix: diff only, nothing written (use --apply to write it)")
+    remaining = fp.relint(rules, select_=select_, ignore=ignore) if fp.changed else findings
+    verb = "remain" if write or not fp.changed else "would remain"
+    err(f"fix: {counts[FIXED]} fixed, {counts[REFUSED]} refused, {counts[NO_FIX]} without an autofix; "
+        f"{len(remaining)} finding{'s' if len(remaining) != 1 else ''} {verb}" + (":" if remaining else ""))
+    for f in remaining:
+        where = f"{f.path}:{f.line}:{f.column}" if f.line is not None else f.path
+        err(f"  {where}: {f.code} [{f.name}] {f.message}")
+    threshold = SEVERITY_RANK[fail_on]
+    return 1 if any(SEVERITY_RANK.get(f.severity, 2) >= threshold for f in remaining) else 0
