@@ -3,17 +3,27 @@
 API (also used by `recipelint report --catalogue`):
 
     discover_recipes(dirs) -> list[Path]
-    lint_catalogue(paths, *, overlay=None, select=(), ignore=(), jobs=None, cache=True)
-        -> list[(path, recipe_name, findings, error_or_None)]
+    lint_catalogue(paths, *, overlay=None, select=(), ignore=(), jobs=None, cache=True, progress=False)
+        -> list[(path, recipe_name, findings, error_or_None)]   # in the order of ``paths``
+
+Recipes are linted in a process pool (fork where the platform has it, so workers inherit the
+engine and the rule catalogue already imported by the parent; elsewhere each worker imports them
+once, in its initializer). Work is handed out in chunks, and each recipe's result goes through the
+per-recipe result cache (recipelint/cache.py) unless ``cache=False``.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+_INLINE_BELOW = 4  # fewer recipes than this: a pool costs more than it saves
 
 
 def discover_recipes(dirs) -> list[Path]:
-    """Every recipe directly under each DIR: a subdirectory holding compose.yml, sorted by name."""
+    """Every recipe directly under each DIR (a subdirectory holding compose.yml), by name; duplicates once."""
     out: list[Path] = []
     seen: set[Path] = set()
     for d in dirs:
@@ -32,22 +42,258 @@ def discover_recipes(dirs) -> list[Path]:
     return out
 
 
-def lint_catalogue(paths, *, overlay=None, select=(), ignore=(), jobs=None, cache=True):
-    """Lint each recipe path; one (path, recipe_name, findings, error_or_None) per path, in order."""
+# ---------------------------------------------------------------------------------------------- one recipe
+_STATE: dict = {}
+
+
+def _setup(overlay, select, ignore, use_cache) -> None:
+    """Per process: the chosen rules and options (the pool initializer, and the inline path)."""
     from . import engine
-    from .model import NotARecipe, Recipe
 
     rules = engine.discover()
     sel = engine.split_codes(select)
     ign = engine.split_codes(ignore)
     chosen = engine.select(rules, sel, ign)
-    results = []
-    for p in paths:
-        p = Path(p)
+    _STATE.update(overlay=Path(overlay) if overlay is not None else None, sel=sel, ign=ign, chosen=chosen,
+                  cache=use_cache,
+                  options=cache_options(sel, ign, chosen))
+
+
+def lint_one(path: Path):
+    """(path, name, findings, error) for one recipe with the options set up by _setup. Never raises."""
+    from . import engine
+
+    path = Path(path)
+    name = path.resolve().name
+    overlay = _STATE["overlay"]
+    key = None
+    if _STATE["cache"]:
+        from . import cache
+
         try:
-            r = Recipe.load(p, overlay_root=overlay)
-        except NotARecipe as exc:
-            results.append((p, p.name, [], str(exc)))
-            continue
-        results.append((p, r.name, engine.run(r, chosen, select_=sel, ignore=ign), None))
+            key = cache.recipe_key(path, name, overlay, _STATE["options"])
+            hit = cache.load(path, overlay, _STATE["options"], key)
+        except OSError:
+            key, hit = None, None
+        if hit is not None:
+            return path, name, hit, None
+    from .model import NotARecipe, Recipe
+
+    try:
+        recipe = Recipe.load(path, overlay_root=overlay)
+        findings = engine.run(recipe, _STATE["chosen"], select_=_STATE["sel"], ignore=_STATE["ign"])
+    except NotARecipe as exc:
+        return path, name, [], str(exc)
+    except Exception as exc:  # noqa: BLE001 - one broken recipe must not stop a sweep
+        return path, name, [], f"{path}: cannot lint: {type(exc).__name__}: {exc}"
+    if key is not None:
+        from . import cache
+
+        cache.store(path, overlay, _STATE["options"], key, findings)
+    return path, name, findings, None
+
+
+def cache_options(select_, ignore, rules) -> dict:
+    """What besides the files decides a recipe's findings: the selection and which rule classes ran."""
+    return {"select": list(select_), "ignore": list(ignore),
+            "rules": [f"{r.code}:{r.__module__}.{r.__qualname__}" for r in rules]}
+
+
+def run_cached(path: Path, recipe, rules, *, select_=(), ignore=(), overlay=None, use_cache=True,
+               config_key: str = "", **run_kw):
+    """engine.run for an already loaded recipe, through the result cache (what `check PATH` uses).
+
+    ``run_kw`` (inline_ignores, keep_suppressed) go to engine.run; they and ``config_key`` (what of
+    the recipe's config can change findings, recipelint.config.Config.key) are part of the cache key."""
+    from . import engine
+
+    if not use_cache:
+        return engine.run(recipe, rules, select_=select_, ignore=ignore, **run_kw)
+    from . import cache
+
+    options = cache_options(select_, ignore, rules)
+    if run_kw or config_key:
+        options.update(run=dict(sorted(run_kw.items())), config=config_key)
+    try:
+        key = cache.recipe_key(Path(path), recipe.name, overlay, options)
+    except OSError:
+        return engine.run(recipe, rules, select_=select_, ignore=ignore, **run_kw)
+    hit = cache.load(Path(path), overlay, options, key)
+    if hit is not None:
+        return hit
+    findings = engine.run(recipe, rules, select_=select_, ignore=ignore, **run_kw)
+    cache.store(Path(path), overlay, options, key, findings)
+    return findings
+
+
+def _work(item):
+    i, path = item
+    return (i, *lint_one(path))
+
+
+# ---------------------------------------------------------------------------------------------- many
+def default_jobs() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def lint_catalogue(paths, *, overlay=None, select=(), ignore=(), jobs=None, cache=True, progress=False):
+    """Lint each recipe path; one (path, recipe_name, findings, error_or_None) per path, in order.
+
+    ``jobs`` None means one worker per usable core; 1 lints in this process. ``progress`` True shows a
+    rich progress bar on standard error (callers pass it only when standard error is a terminal).
+    """
+    paths = [Path(p) for p in paths]
+    jobs = default_jobs() if jobs is None else max(1, int(jobs))
+    jobs = min(jobs, len(paths)) or 1
+    _setup(overlay, select, ignore, cache)
+    results: list = [None] * len(paths)
+    bar = _Progress(len(paths)) if progress and paths else None
+    try:
+        if jobs == 1 or len(paths) < _INLINE_BELOW:
+            for i, p in enumerate(paths):
+                results[i] = lint_one(p)
+                if bar:
+                    bar.advance(results[i][1])
+        else:
+            import multiprocessing as mp
+
+            methods = mp.get_all_start_methods()
+            ctx = mp.get_context("fork" if "fork" in methods else None)
+            chunk = max(1, min(16, len(paths) // (jobs * 4)))
+            init_args = (overlay, select, ignore, cache)
+            with ctx.Pool(jobs, initializer=_setup, initargs=init_args) as pool:
+                for i, *res in pool.imap_unordered(_work, enumerate(paths), chunksize=chunk):
+                    results[i] = tuple(res)
+                    if bar:
+                        bar.advance(res[1])
+    finally:
+        if bar:
+            bar.close()
     return results
+
+
+class _Progress:
+    """A rich progress bar on standard error; rich is imported only when a bar is shown."""
+
+    def __init__(self, total: int):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.p = Progress(TextColumn("linting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                          TextColumn("{task.description}"), console=Console(stderr=True), transient=True)
+        self.p.start()
+        self.task = self.p.add_task("", total=total)
+
+    def advance(self, name: str) -> None:
+        self.p.update(self.task, advance=1, description=name)
+
+    def close(self) -> None:
+        self.p.stop()
+
+
+# ---------------------------------------------------------------------------------------------- CLI
+def summary_table(results) -> str:
+    """Counts per code and per recipe, as plain aligned text (pipe-friendly)."""
+    by_code: dict[str, list] = {}
+    per_recipe = []
+    clean = 0
+    for _path, name, findings, err in results:
+        if err is not None:
+            continue
+        sev = {"error": 0, "warning": 0, "info": 0}
+        for f in findings:
+            sev[f.severity] = sev.get(f.severity, 0) + 1
+            row = by_code.setdefault(f.code, [f.name, f.severity, 0, set()])
+            row[2] += 1
+            row[3].add(name)
+        if findings:
+            per_recipe.append((name, sev["error"], sev["warning"], sev["info"], len(findings)))
+        else:
+            clean += 1
+    out = []
+    if by_code:
+        w = max(len(r[0]) for r in by_code.values())
+        out.append(f"\n{'code':5}  {'name':{w}}  {'severity':8}  {'findings':>8}  {'recipes':>7}")
+        for code in sorted(by_code):
+            nm, sev, n, recs = by_code[code]
+            out.append(f"{code:5}  {nm:{w}}  {sev:8}  {n:8d}  {len(recs):7d}")
+    if per_recipe:
+        w = max(6, max(len(r[0]) for r in per_recipe))
+        out.append(f"\n{'recipe':{w}}  {'errors':>6}  {'warnings':>8}  {'info':>4}  {'total':>5}")
+        per_recipe.sort(key=lambda r: (-r[1], -r[2], -r[4], r[0]))
+        for name, e, wn, i, n in per_recipe:
+            out.append(f"{name:{w}}  {e:6d}  {wn:8d}  {i:4d}  {n:5d}")
+    nerr = sum(1 for r in results if r[3] is not None)
+    out.append(f"\n{len(results)} recipes: {len(per_recipe)} with findings, {clean} clean"
+               + (f", {nerr} not linted" if nerr else ""))
+    return "\n".join(out) + "\n"
+
+
+def check_catalogue(catalogues, *, paths=(), overlay=None, fmt="text", select=(), ignore=(), fail_on="error",
+                    show_fix=False, output=None, jobs=None, cache=True, formats=None, resolve=None, fail=None) -> int:
+    """`recipelint check --catalogue DIR...`: lint, print (findings, then the summary table), return the exit code.
+
+    Exit codes: 0 nothing at the failing severity, 1 findings, 2 a recipe could not be linted or no recipe found.
+    """
+    import click
+
+    if formats is None:
+        from .report import FORMATS as formats
+
+    def problem(msg):
+        if fail is not None:
+            fail(msg)  # the CLI's one-line usage error (exit 2)
+        raise ValueError(msg)
+
+    if resolve is not None:  # validate --select/--ignore against the catalogue's codes, as `check PATH` does
+        from . import engine
+
+        codes = engine.known_codes(engine.discover())
+        select, ignore = resolve(select, codes, "--select"), resolve(ignore, codes, "--ignore")
+    if overlay is not None and not Path(overlay).is_dir():
+        problem(f"--overlay {overlay}: not a directory")
+    for d in catalogues:
+        if not Path(d).is_dir():
+            problem(f"--catalogue {d}: not a directory")
+    recipes = discover_recipes(catalogues)
+    seen = {p.resolve() for p in recipes}
+    recipes += [Path(p) for p in paths if Path(p).resolve() not in seen]
+    if not recipes:
+        problem(f"--catalogue {', '.join(map(str, catalogues))}: no recipe (a subdirectory holding compose.yml) found")
+    results = lint_catalogue(recipes, overlay=overlay, select=select, ignore=ignore, jobs=jobs, cache=cache,
+                             progress=sys.stderr.isatty())
+    findings = []
+    roots = {}
+    names = []
+    errors = []
+    for path, name, fs, err in results:
+        if err is not None:
+            errors.append(err)
+            continue
+        names.append(name)
+        findings.extend(fs)
+        roots[(name, "recipe")] = str(path)
+        if overlay is not None:
+            roots[(name, "overlay")] = str(overlay)
+    from .rule import Finding
+
+    findings.sort(key=Finding.sort_key)
+    kw = {"roots": roots, "recipes": names, "show_fix": show_fix}
+    if fmt == "json":
+        kw["extra"] = {"catalogue": {"dirs": [str(d) for d in catalogues], "errors": errors}}
+    text = formats[fmt](findings, **kw)
+    if fmt == "text":
+        text += summary_table(results)
+    if output is not None:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
+    for err in errors:
+        click.echo(f"recipelint: error: {err}", err=True)
+    threshold = SEVERITY_RANK.get(fail_on, 2)
+    if errors:
+        return 2
+    return 1 if any(SEVERITY_RANK.get(f.severity, 2) >= threshold for f in findings) else 0

@@ -43,27 +43,39 @@ def main() -> None:
 @click.argument("paths", nargs=-1, required=False, type=click.Path(path_type=Path))
 @click.option("--overlay", "overlay", type=click.Path(path_type=Path),
               help="cc-ci style overlay root: DIR/<recipe>/**/*.py are that recipe's overlay tests.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
-@click.option("--select", multiple=True, help="Only these codes (comma-separated, by prefix: B, N0, B001).")
-@click.option("--ignore", multiple=True, help="Skip these codes (comma-separated, by prefix).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
-              help="Lowest severity that makes the exit code 1.")
+@click.option("--format", "--output-format", "fmt", default="text", show_default=True,
+              type=click.Choice(["text", "concise", "full", "json", "sarif", "github", "junit"]),
+              help="text/concise: one line per finding; full: with the source line and a caret; json: the "
+                   "envelope of schemas/findings.schema.json; sarif: SARIF 2.1.0; github: workflow annotations; "
+                   "junit: JUnit XML.")
+@click.option("--select", multiple=True, help="Only these codes (comma-separated, by prefix: B, N0, B001). "
+                                              "Replaces the config file's `select`.")
+@click.option("--ignore", multiple=True, help="Skip these codes (comma-separated, by prefix). "
+                                              "Replaces the config file's `ignore`.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
+              help="Lowest severity that makes the exit code 1 (default: the config's `fail-on`, else error).")
 @click.option("--show-fix", is_flag=True, help="Text format: print each finding's fix under it.")
-@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+@click.option("--output-file", "--output", "-o", "output", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the report to this file instead of standard output.")
+@click.option("--no-inline-ignores", is_flag=True,
+              help="Disregard every `recipelint: ignore[...]` comment (CI: see everything).")
+@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Use this pyproject.toml or .recipelint.toml instead of the nearest one above each recipe.")
+@click.option("--isolated", is_flag=True, help="Use no configuration file.")
 @click.option("--catalogue", multiple=True, type=click.Path(path_type=Path),
               help="Lint every recipe under DIR (each subdirectory holding compose.yml), in parallel. Repeatable.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for --catalogue (default: cores).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the result cache.")
-def check(paths, overlay, fmt, select, ignore, fail_on, show_fix, output, catalogue, jobs, no_cache):
+def check(paths, overlay, fmt, select, ignore, fail_on, show_fix, output, catalogue, jobs, no_cache,
+          no_inline_ignores, config_file, isolated):
     """Lint each recipe directory in PATHS (default: the current directory)."""
     if catalogue:
         from .catalogue import check_catalogue
         sys.exit(check_catalogue(catalogue, paths=paths, overlay=overlay, fmt=fmt, select=select, ignore=ignore,
-                                 fail_on=fail_on, show_fix=show_fix, output=output, jobs=jobs, cache=not no_cache,
-                                 resolve=_resolve_codes, fail=_fail))
+                                 fail_on=fail_on or "error", show_fix=show_fix, output=output, jobs=jobs,
+                                 cache=not no_cache, resolve=_resolve_codes, fail=_fail))
     paths = paths or (Path("."),)
-    from . import engine
+    from . import config, engine
     from .catalogue import run_cached
     from .model import NotARecipe, Recipe
     from .report import FORMATS
@@ -74,17 +86,34 @@ def check(paths, overlay, fmt, select, ignore, fail_on, show_fix, output, catalo
     ign = _resolve_codes(ignore, codes, "--ignore")
     if overlay is not None and not overlay.is_dir():
         _fail(f"--overlay {overlay}: not a directory")
+    if config_file is not None and not config_file.is_file():
+        _fail(f"--config {config_file}: no such file")
     recipes = []
     for p in paths:
         try:
             recipes.append((p, Recipe.load(p, overlay_root=overlay)))
         except NotARecipe as exc:
             _fail(str(exc))
-    chosen = engine.select(rules, sel, ign)
     findings = []
     roots = {}
+    failing = False
+    configs: dict = {}
     for p, r in recipes:
-        findings.extend(run_cached(p, r, chosen, select_=sel, ignore=ign, overlay=overlay, use_cache=not no_cache))
+        try:
+            cfg = config.for_recipe(p, explicit=config_file, isolated=isolated, known_codes=codes, _cache=configs)
+        except config.ConfigError as exc:
+            _fail(str(exc))
+        eff = config.effective(cfg, select=sel, ignore=ign, fail_on=fail_on, no_inline_ignores=no_inline_ignores)
+        r.config = cfg  # rules read its `knowledge` through recipelint.config.knowledge
+        chosen = engine.select(rules, eff.select, eff.ignore)
+        found = run_cached(p, r, chosen, select_=eff.select, ignore=eff.ignore, overlay=overlay,
+                           use_cache=not no_cache, config_key=cfg.key(), inline_ignores=eff.inline_ignores,
+                           keep_suppressed=True)
+        found = [f for f in found if not cfg.ignored_in(f.path, f.code)]
+        threshold = SEVERITY_RANK[eff.fail_on]
+        failing = failing or any(f.suppressed is None and SEVERITY_RANK.get(f.severity, 2) >= threshold
+                                 for f in found)
+        findings.extend(found)
         roots[(r.name, "recipe")] = str(p)
         if overlay is not None:
             roots[(r.name, "overlay")] = str(overlay)
@@ -93,8 +122,6 @@ def check(paths, overlay, fmt, select, ignore, fail_on, show_fix, output, catalo
         output.write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
-    threshold = SEVERITY_RANK[fail_on]
-    failing = any(SEVERITY_RANK.get(f.severity, 2) >= threshold for f in findings)
     sys.exit(1 if failing else 0)
 
 
