@@ -109,3 +109,27 @@ APP_REWRITTEN_FILES = {
     "nextcloud": ["/var/www/html/config/config.php"],
     "mattermost": ["/mattermost/config/config.json"],
 }
+
+# ---------------------------------------------------------------- reference integrity (I002-I011)
+# Variables abra puts into the interpolation environment on every deploy, whatever the app's .env
+# holds: STACK_NAME is derived from the app's name (`example.org` -> `example_org`). abra
+# interpolates with the app's .env plus abra.sh exports plus these, and nothing from the shell.
+ABRA_PROVIDED_VARS = ("STACK_NAME",)
+
+# Compose names a service may use without declaring them at the top level (I002).
+IMPLICIT_NETWORKS = ("default",)
+
+# The label abra reads to know which recipe version an app runs (I011); `{stack}` stands for
+# the literal `${STACK_NAME}` a recipe writes in the key.
+VERSION_LABEL = "coop-cloud.{stack}.version"
+
+# ---------------------------------------------------------------- traefik (P001-P004)
+# Traefik's Docker provider in Swarm mode reads a service's `deploy.labels`, never its container
+# `labels`; it cannot detect ports in Swarm mode, so every service needs an explicit port; and the
+# Co-op Cloud traefik recipe runs with `exposedByDefault: false`, so only `traefik.enable=true`
+# services are routed at all.
+TRAEFIK_LABEL_PREFIX = "traefik."
+TRAEFIK_PROTOCOLS = ("http", "tcp", "udp")
+# Values of traefik.enable that switch routing on (after interpolation): Go's strconv.ParseBool.
+TRAEFIK_TRUE = ("1", "t", "T", "TRUE", "true", "True")
+TRAEFIK_FALSE = ("0", "f", "F", "FALSE", "false", "False")

@@ -227,7 +227,9 @@ class Recipe:
         rel = None
         text = None
         if f is not None and f.text:
-            base = PurePosixPath(f.file).parent
+            # docker (and abra's copy of its loader) resolves every relative path against the
+            # folder of the FIRST compose file, whichever file of the chain defines it
+            base = PurePosixPath(view.files[0] if view.files else f.file).parent
             rel = _norm(str(base / self.interpolate(f.text)))
             text = self.read(rel)
         return ConfigSource(kind, name, rel, text, td is not None and td.text == "golang", external)

@@ -17,14 +17,28 @@ class TemplateRef:
     end_col: int
 
 
+_ANY_ACTION = re.compile(r"\{\{(?!-?\s*/\*).*?\}\}")  # one action on one line; comments skipped
+_CALL = re.compile(r"(?<![\w.$\"])(?P<fn>env|secret)\s+\"(?P<arg>[^\"]+)\"")
+
+
 def template_refs(text: str) -> list[TemplateRef]:
-    """`{{ env "X" }}` and `{{ secret "x" }}` actions, with 1-based positions."""
+    """`env "X"` and `secret "x"` calls in golang template actions, with 1-based positions.
+
+    A call that is the whole action (`{{ env "X" }}`) is positioned at the action's `{{`; a call
+    inside a larger action (`{{ if eq (env "X") "1" }}`, `{{ env "X" | ... }}`) at the call itself.
+    """
     out = []
     for i, line in enumerate(text.splitlines(), start=1):
         if "{{" not in line:
             continue
-        for m in _ACTION.finditer(line):
-            out.append(TemplateRef(m.group("fn"), m.group("arg"), i, m.start() + 1, m.end() + 1))
+        for a in _ANY_ACTION.finditer(line):
+            whole = _ACTION.fullmatch(a.group(0))
+            if whole:
+                out.append(TemplateRef(whole.group("fn"), whole.group("arg"), i, a.start() + 1, a.end() + 1))
+                continue
+            for m in _CALL.finditer(a.group(0)):
+                out.append(TemplateRef(m.group("fn"), m.group("arg"), i, a.start() + m.start() + 1,
+                                       a.start() + m.end() + 1))
     return out
 
 

@@ -1,0 +1,260 @@
+"""Reference integrity helpers (I002-I011): what a recipe defines, what it refers to, and where.
+
+Everything here works on the positioned model: references are reported at the node that names
+them, variables at their `${...}` inside the scalar, template calls at their `{{ ... }}`.
+A value that is only unresolved interpolation is never judged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import Iterator
+
+from recipelint.model.compose import ComposeView, Service, parse_mount
+from recipelint.model.envfile import parse_assignments
+from recipelint.model.yamlnode import YNode, synth
+from recipelint.rule import Loc
+from recipelint_rules._knowledge import ABRA_PROVIDED_VARS, IMPLICIT_NETWORKS
+
+KINDS = ("networks", "volumes", "configs", "secrets")
+
+# compose interpolation: `$$`, `${NAME}`, `${NAME<op><arg>}`, `$NAME`
+_VAR = re.compile(r"\$(?:(?P<esc>\$)|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^}]*)\}"
+                  r"|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
+_UNRESOLVED = re.compile(r"\$\{[^}]*\}")
+
+
+def unresolved_only(text: str | None) -> bool:
+    """True when nothing but unresolved `${VAR}` symbols (and blanks) is left after interpolation."""
+    if text is None:
+        return False
+    return "${" in text and not _UNRESOLVED.sub("", text).strip()
+
+
+def has_unresolved(text: str | None) -> bool:
+    return text is not None and "${" in text
+
+
+# ---------------------------------------------------------------- compose documents
+
+def compose_docs(recipe) -> list[tuple[str, YNode]]:
+    """Every compose file of the recipe that parses: the chain first, then the optional overlays."""
+    out = []
+    for rel in list(recipe.chain) + list(recipe.optional_overlays):
+        doc = recipe.yaml(rel)
+        if doc is not None and doc.is_map and all(rel != r for r, _ in out):
+            out.append((rel, doc))
+    return out
+
+
+def working_dir(recipe) -> PurePosixPath:
+    """Where docker resolves relative paths: the folder of the first compose file deployed."""
+    return PurePosixPath(recipe.chain[0]).parent if recipe.chain else PurePosixPath(".")
+
+
+def resolve_path(recipe, text: str | None) -> str | None:
+    """A recipe-relative path for a compose `file:` value, or None when it cannot be known
+    (unresolved interpolation, an absolute host path)."""
+    if not text:
+        return None
+    val = recipe.interpolate(text)
+    if has_unresolved(val) or "$" in val or val.startswith(("/", "~")):
+        return None
+    parts: list[str] = []
+    for p in (working_dir(recipe) / val).parts:
+        if p in ("", "."):
+            continue
+        if p == "..":
+            if not parts:
+                return None  # outside the recipe
+            parts.pop()
+            continue
+        parts.append(p)
+    return "/".join(parts)
+
+
+def defined_anywhere(recipe, kind: str) -> set[str]:
+    """Names defined under top-level ``kind`` in any compose file of the recipe."""
+    cache = recipe.__dict__.setdefault("_integrity_defined", {})
+    if kind not in cache:
+        names: set[str] = set()
+        for _, doc in compose_docs(recipe):
+            top = doc.get(kind)
+            if top is not None and top.is_map:
+                names.update(top.value)
+        cache[kind] = names
+    return cache[kind]
+
+
+# ---------------------------------------------------------------- references from services
+
+@dataclass(frozen=True)
+class Ref:
+    kind: str  # networks | volumes | configs | secrets
+    name: str
+    node: YNode  # where the name is written
+
+
+def service_refs(svc: Service, kind: str, recipe=None) -> Iterator[Ref]:
+    """The named resources a service refers to, each at the node that names it."""
+    if kind == "networks":
+        for name, n in svc.networks.items():
+            yield Ref(kind, name, n.key or n)
+    elif kind == "volumes":
+        vols = svc.node.get("volumes")
+        for item in (vols.value if vols is not None and vols.is_seq else []):
+            if item.is_map:
+                m = parse_mount(item)
+                typ = (item.get("type").text if item.get("type") is not None else None) or "volume"
+                if m is None or not m.source or typ != "volume":
+                    continue
+                src = _interp(recipe, m.source)
+                if src is not None:
+                    yield Ref(kind, src, item.get("source"))
+                continue
+            raw = item.text or ""
+            cut = _top_level_colon(raw)  # compose interpolates first, then splits `src:target:mode`
+            if cut < 0:
+                continue  # an anonymous volume
+            src = _interp(recipe, raw[:cut])
+            if src is None or not src or src.startswith(("/", ".", "~")) or "/" in src:
+                continue  # unknown, or a bind mount
+            yield Ref(kind, src, synth(raw[:cut], item, 0, cut))
+    else:
+        k = "config" if kind == "configs" else "secret"
+        for r in svc.filerefs(k):
+            src_node = r.node.get("source") if r.node.is_map else r.node
+            yield Ref(kind, r.source, src_node or r.node)
+
+
+def _interp(recipe, text: str) -> str | None:
+    val = recipe.interpolate(text) if recipe is not None else text
+    return None if has_unresolved(val) or "$" in val else val
+
+
+def _top_level_colon(text: str) -> int:
+    depth = 0
+    for i, ch in enumerate(text):
+        if text.startswith("${", i):
+            depth += 1
+        elif ch == "}" and depth:
+            depth -= 1
+        elif ch == ":" and not depth:
+            return i
+    return -1
+
+
+def undefined_refs(recipe, kind: str) -> Iterator[tuple[ComposeView, Service, Ref]]:
+    """References to ``kind`` that the deployed variant does not define.
+
+    The default variant must define everything it uses. A variant with an optional overlay is
+    judged only on names no compose file of the recipe defines: optional overlays are often
+    meant to be combined (`compose.s3.tokenfile.yml` on top of `compose.s3.yml`).
+    """
+    implicit = set(IMPLICIT_NETWORKS) if kind == "networks" else set()
+    for view in recipe.views:
+        defined = set(view.top(kind)) | implicit
+        if view is not recipe.default:
+            defined |= defined_anywhere(recipe, kind)
+        for svc in view.services.values():
+            for ref in service_refs(svc, kind, recipe):
+                if ref.name not in defined:
+                    yield view, svc, ref
+
+
+# ---------------------------------------------------------------- variables
+
+@dataclass(frozen=True)
+class VarUse:
+    name: str
+    handled: bool  # a default, an error message or an alternative is written in place
+    loc: Loc
+    text: str  # the `${...}` as written
+
+
+def var_uses(node: YNode) -> Iterator[VarUse]:
+    """Every interpolated variable in the scalar values (not keys: docker does not interpolate keys)."""
+    for _, n in node.walk():
+        if not n.is_scalar or not isinstance(n.value, str) or "$" not in n.value:
+            continue
+        for m in _VAR.finditer(n.value):
+            if m.group("esc"):
+                continue
+            name = m.group("braced") or m.group("plain")
+            line, col, end_line, end_col = n.pos_at(m.start(), len(m.group(0)))
+            yield VarUse(name, bool(m.group("op")), Loc(n.file, line, col, end_line, end_col), m.group(0))
+
+
+def documented_vars(recipe) -> set[str]:
+    """Variables an operator is told about or that abra sets: every `.env.sample` assignment,
+    active or commented out (`#SMTP_HOST=`: an option abra users uncomment), abra.sh exports,
+    and the variables abra provides itself."""
+    names = {a.name for a in recipe.env.assigns}
+    names |= set(recipe.abra)
+    names |= set(ABRA_PROVIDED_VARS)
+    return names
+
+
+def deploy_env(recipe) -> dict[str, str]:
+    """The values abra interpolates a fresh app with: `.env.sample`, then abra.sh exports over it
+    (abra reads abra.sh after the app's env, so its exports win)."""
+    vals = dict(recipe.env.values)
+    vals.update({k: a.value for k, a in recipe.abra.items()})
+    return vals
+
+
+def interpolate_deploy(recipe, text: str) -> str:
+    from recipelint.model.envfile import interpolate
+
+    return interpolate(text, deploy_env(recipe))
+
+
+# ---------------------------------------------------------------- service environment
+
+def service_env_names(recipe, svc: Service) -> set[str] | None:
+    """Names set in the container's environment (where golang templates' `env` looks), or None if
+    an `env_file` cannot be read (then nothing can be said)."""
+    names = set(svc.environment)
+    ef = svc.node.get("env_file")
+    if ef is None:
+        return names
+    items = ef.value if ef.is_seq else [ef]
+    for item in items:
+        path_node = item.get("path") if item.is_map else item
+        rel = resolve_path(recipe, path_node.text if path_node is not None else None)
+        text = recipe.read(rel) if rel else None
+        if text is None:
+            return None
+        names |= {a.name for a in parse_assignments(text, rel) if a.active}
+    return names
+
+
+def secret_target_names(svc: Service) -> set[str]:
+    """The names `{{ secret "x" }}` can use in this service: each secret's target as written
+    (swarm matches the template's argument against the secret's file name), or its source
+    when no target is given."""
+    out: set[str] = set()
+    lst = svc.node.get("secrets")
+    for n in (lst.value if lst is not None and lst.is_seq else []):
+        if n.is_map:
+            s, t = n.get("source"), n.get("target")
+            name = t.text if t is not None and t.text else (s.text if s is not None else None)
+        else:
+            name = n.text
+        if not name:
+            continue
+        out.add(name)
+        if name.startswith("/run/secrets/"):
+            out.add(name[len("/run/secrets/"):])
+    return out
+
+
+def mounted_templates(recipe, view: ComposeView, svc: Service):
+    """(FileRef, ConfigSource) for each golang-template config or secret the service mounts."""
+    for ref in svc.filerefs():
+        src = recipe.config_source(view, ref.kind, ref.source)
+        if src is None or not src.template or src.text is None:
+            continue
+        yield ref, src
