@@ -258,3 +258,33 @@ def mounted_templates(recipe, view: ComposeView, svc: Service):
         if src is None or not src.template or src.text is None:
             continue
         yield ref, src
+
+
+def template_uses(recipe, fn: str, names_of):
+    """Template calls ``fn`` ("env" or "secret") whose argument a mounting service never provides.
+
+    ``names_of(recipe, svc)`` gives what a service provides (None: unknown). A service is judged on
+    the union over every variant: an overlay that adds `SMTP_HOST` to the service wires up the
+    `{{ env "SMTP_HOST" }}` its template reads behind `{{ if ... }}`. Yields
+    (service name, config/secret name, ConfigSource, TemplateRef), once each.
+    """
+    from recipelint.model.templates import template_refs
+
+    provided: dict[str, set[str] | None] = {}
+    mounts: dict[tuple[str, str, str], object] = {}  # (service, kind:name, file) -> ConfigSource
+    for view in recipe.views:
+        for svc in view.services.values():
+            got = names_of(recipe, svc)
+            if svc.name not in provided:
+                provided[svc.name] = got
+            elif provided[svc.name] is not None:
+                provided[svc.name] = None if got is None else provided[svc.name] | got
+            for ref, src in mounted_templates(recipe, view, svc):
+                mounts.setdefault((svc.name, f"{ref.kind} '{ref.source}'", src.file), src)
+    for (svc_name, what, _), src in sorted(mounts.items(), key=lambda kv: kv[0]):
+        have = provided.get(svc_name)
+        if have is None:
+            continue
+        for tref in template_refs(src.text):
+            if tref.fn == fn and tref.arg not in have:
+                yield svc_name, what, src, tref
