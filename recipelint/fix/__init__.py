@@ -45,13 +45,15 @@ class FixPlan:
     outcomes: list[Outcome]
     old: dict[str, str]
     new: dict[str, str]
+    created: set[str] = field(default_factory=set)  # files the fix adds (e.g. abra.sh)
 
     @property
     def changed(self) -> list[str]:
         return sorted(rel for rel in self.new if self.new[rel] != self.old[rel])
 
     def diff(self) -> str:
-        return "".join(unified_diff(rel, self.old[rel], self.new[rel]) for rel in self.changed)
+        return "".join(unified_diff(rel, self.old[rel], self.new[rel], created=rel in self.created)
+                       for rel in self.changed)
 
     def relint(self, rules, select_=(), ignore=()):
         """Findings of the recipe as the fix would leave it (read from memory, nothing written)."""
@@ -72,7 +74,7 @@ class FixPlan:
         written = []
         for rel in self.changed:
             path = self.recipe.root / rel
-            raw = path.read_bytes()
+            raw = b"" if rel in self.created else path.read_bytes()
             text = self.new[rel]
             if b"\r\n" in raw:
                 if raw.count(b"\n") != raw.count(b"\r\n"):
@@ -82,7 +84,7 @@ class FixPlan:
             try:
                 with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
                     fh.write(text)
-                os.chmod(tmp, path.stat().st_mode & 0o7777)
+                os.chmod(tmp, 0o644 if rel in self.created else path.stat().st_mode & 0o7777)
                 os.replace(tmp, path)
             except BaseException:
                 if os.path.exists(tmp):
@@ -116,7 +118,7 @@ def plan(recipe, findings) -> FixPlan:
         old, new = _render(recipe, accepted)
         broken = _broken_yaml(new, old)
         if not broken:
-            return FixPlan(recipe, outcomes, old, new)
+            return FixPlan(recipe, outcomes, old, new, {rel for rel in new if recipe.read(rel) is None})
         for i, o in enumerate(outcomes):
             hit = [b for b in broken if any(e.file == b for e in o.edits)] if o.status == FIXED else []
             if hit:
@@ -184,7 +186,7 @@ def _broken_yaml(new: dict[str, str], old: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def unified_diff(rel: str, old: str, new: str) -> str:
+def unified_diff(rel: str, old: str, new: str, created: bool = False) -> str:
     import difflib
 
     def lines(t):
@@ -193,7 +195,8 @@ def unified_diff(rel: str, old: str, new: str) -> str:
             ls[-1] += "\n\\ No newline at end of file\n"
         return ls
 
-    return "".join(difflib.unified_diff(lines(old), lines(new), fromfile=f"a/{rel}", tofile=f"b/{rel}"))
+    return "".join(difflib.unified_diff(lines(old), lines(new), fromfile="/dev/null" if created else f"a/{rel}",
+                                        tofile=f"b/{rel}"))
 
 
 __all__ = ["FIXERS", "FixPlan", "Outcome", "Refuse", "fixable", "plan", "unified_diff"]

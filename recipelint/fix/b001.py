@@ -71,6 +71,10 @@ def fix(recipe, f) -> tuple[list[Edit], str]:
     if i < len(words) and words[i] == "exec":
         i += 1
     tool = words[i].rsplit("/", 1)[-1] if i < len(words) else ""
+    dumped = (f.data or {}).get("dump_tool")
+    if tool not in TOOLS and dumped and tool and dumped not in tool:
+        raise Refuse(f"the dump ({dumped}) happens inside {tool}, not in the hook itself; give it a restore "
+                     f"mode and call that from a {POST} by hand")
     if tool not in TOOLS:
         raise Refuse(f"the pre-hook's dump ({(f.data or {}).get('dump_tool') or tool or 'unknown'}) has no "
                      "automatic replay (only pg_dump, mysqldump and mariadb-dump written in the hook)")

@@ -1,7 +1,8 @@
 """`recipelint fix RECIPE`: the diff on standard output, what was done (and refused) on standard error.
 
-Exit codes: 0 nothing at the failing severity remains after the fix, 1 something remains (or
-would remain, in diff mode), 2 usage error.
+Exit codes: with --apply, 0 if nothing at the failing severity remains after the fix, else 1; in
+diff mode the recipe is unchanged, so 0 only if it has nothing at the failing severity now (a
+pending fix fails, as `check` would). 2: usage error.
 """
 
 from __future__ import annotations
@@ -36,11 +37,13 @@ def run_fix(recipe, rules, *, select_=(), ignore=(), write=False, fail_on="error
     elif fp.changed:
         err("fix: diff only, nothing written (use --apply to write it)")
     remaining = fp.relint(rules, select_=select_, ignore=ignore) if fp.changed else findings
-    verb = "remain" if write or not fp.changed else "would remain"
+    n = len(remaining)
+    verb = ("remain" if n != 1 else "remains") if write or not fp.changed else "would remain"
     err(f"fix: {counts[FIXED]} fixed, {counts[REFUSED]} refused, {counts[NO_FIX]} without an autofix; "
-        f"{len(remaining)} finding{'s' if len(remaining) != 1 else ''} {verb}" + (":" if remaining else ""))
+        f"{n} finding{'s' if n != 1 else ''} {verb}" + (":" if remaining else ""))
     for f in remaining:
         where = f"{f.path}:{f.line}:{f.column}" if f.line is not None else f.path
         err(f"  {where}: {f.code} [{f.name}] {f.message}")
     threshold = SEVERITY_RANK[fail_on]
-    return 1 if any(SEVERITY_RANK.get(f.severity, 2) >= threshold for f in remaining) else 0
+    failing = [f for f in (remaining if write else findings) if SEVERITY_RANK.get(f.severity, 2) >= threshold]
+    return 1 if failing else 0

@@ -34,9 +34,7 @@ class Edit:
     def overlaps(self, other: "Edit") -> bool:
         if self.file != other.file:
             return False
-        if self.start == self.end == other.start == other.end:
-            return True  # two insertions at one point: order would be arbitrary
-        return self.start < other.end and other.start < self.end
+        return self.start < other.end and other.start < self.end  # insertions at one point do not clash
 
 
 # ---------------------------------------------------------------- positions
@@ -207,7 +205,8 @@ def add_map_key(text: str, rel: str, mapping, key: str, value: str, why: str, af
 def apply(text: str, edits: list[Edit]) -> str:
     """Apply non-overlapping edits of one file (any order given)."""
     out = text
-    for e in sorted(edits, key=lambda e: (e.start, e.end), reverse=True):
+    # from the end backwards; insertions at one point end up in the order given
+    for _, e in sorted(enumerate(edits), key=lambda ie: (ie[1].start, ie[1].end, ie[0]), reverse=True):
         out = out[:e.start] + e.new + out[e.end:]
     return out
 
@@ -257,10 +256,10 @@ def bump_config_version(recipe, view, kind: str, name: str) -> tuple[list[Edit],
     node = defs.get(name)
     nm = node.get("name") if node is not None and node.is_map else None
     what = f"{kind} '{name}'"
+    if node is None or not node.is_map:
+        raise Refuse(f"{what} is not defined as a mapping; edit by hand")
     if nm is None or not nm.text:
-        raise Refuse(f"{what} has no `name:` with a version (e.g. `name: ${{STACK_NAME}}_{name}_${{"
-                     f"{name.upper()}_VERSION}}`); swarm configs are immutable, so the changed file would not "
-                     "reach a deployed stack - add a versioned name first")
+        return _add_versioned_name(recipe, node, kind, name)
     cands = [m for m in _NAME_VAR.finditer(nm.text) if (m.group("var") or m.group("plain")) != "STACK_NAME"]
     versioned = [m for m in cands if (m.group("var") or m.group("plain")).endswith("VERSION")]
     chosen = (versioned or cands)
@@ -297,3 +296,32 @@ def bump_config_version(recipe, view, kind: str, name: str) -> tuple[list[Edit],
         raise Refuse(f"{what}: its name uses ${{{var}}}, which neither abra.sh nor .env.sample sets; "
                      "bump it by hand")
     return edits, f"{what} version " + ", ".join(done)
+
+
+def _add_versioned_name(recipe, node, kind: str, name: str) -> tuple[list[Edit], str]:
+    """A config without `name:` is `<stack>_<key>` for ever: give it a versioned name, pinned in abra.sh.
+
+    The new name differs from the old one, so the next deploy creates a fresh config (v1)."""
+    var = re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_VERSION"
+    if var in recipe.env_values:
+        raise Refuse(f"{kind} '{name}' has no `name:`, and {var} is already used for something else; "
+                     "version the name by hand")
+    rel = node.file
+    raw = recipe.yaml(rel)
+    raw = raw.find(kind + "s", name) if raw is not None else None
+    if raw is None or not raw.is_map:
+        raise Refuse(f"{rel}: cannot find the definition of {kind} '{name}'")
+    value = "${STACK_NAME}_" + name + "_${" + var + "}"
+    edits = [add_map_key(recipe.read(rel) or "", rel, raw, "name", value, f"{kind} '{name}' gets a versioned name",
+                         after="file" if "file" in raw.value else None)]
+    abra = recipe.read("abra.sh")
+    line = f"export {var}=v1"
+    if abra is None:
+        edits.append(Edit("abra.sh", 0, 0, line + "\n", f"pins {var}"))
+    else:
+        last = [a for a in recipe.abra.values() if a.name.endswith("_VERSION")]
+        at = line_end(abra, offset(abra, last[-1].line, 1)) if last else len(abra.rstrip("\n"))
+        edits.append(Edit("abra.sh", at, at, ("\n" if abra.strip() else "") + line, f"pins {var}")
+                     if abra.strip() else Edit("abra.sh", 0, len(abra), line + "\n", f"pins {var}"))
+    return edits, f"{kind} '{name}' gets name {value} with {var}=v1 in abra.sh (a new name: swarm configs " \
+                  "are immutable)"
