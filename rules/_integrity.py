@@ -288,3 +288,26 @@ def template_uses(recipe, fn: str, names_of):
         for tref in template_refs(src.text):
             if tref.fn == fn and tref.arg not in have:
                 yield svc_name, what, src, tref
+
+
+def where_set(recipe, var: str) -> str:
+    """Where a fresh deploy takes ``var`` from, in words, for messages."""
+    if var in recipe.abra:
+        return f"{var}={recipe.abra[var].value} in abra.sh"
+    a = recipe.env.get(var)
+    if a is not None:
+        return f"{var}={a.value} in .env.sample"
+    return f"the default written for {var}"
+
+
+def top_defs(recipe, kind: str) -> dict[str, tuple[str, YNode]]:
+    """Top-level ``kind`` definitions over every compose file: name -> (compose file, node); the
+    first file that defines a name wins (the chain comes first)."""
+    out: dict[str, tuple[str, YNode]] = {}
+    for rel, doc in compose_docs(recipe):
+        top = doc.get(kind)
+        if top is None or not top.is_map:
+            continue
+        for name, node in top.items():
+            out.setdefault(name, (rel, node))
+    return out
