@@ -172,19 +172,26 @@ class VarUse:
     handled: bool  # a default, an error message or an alternative is written in place
     loc: Loc
     text: str  # the `${...}` as written
+    shell: bool = False  # inside a command, entrypoint, healthcheck or backup hook: a shell will run it
+
+
+_SHELL_KEYS = ("command", "entrypoint", "healthcheck")
 
 
 def var_uses(node: YNode) -> Iterator[VarUse]:
     """Every interpolated variable in the scalar values (not keys: docker does not interpolate keys)."""
-    for _, n in node.walk():
+    for path, n in node.walk():
         if not n.is_scalar or not isinstance(n.value, str) or "$" not in n.value:
             continue
+        shell = any(p in _SHELL_KEYS for p in path if isinstance(p, str)) or (
+            "labels" in path and "hook" in (n.value.split("=", 1)[0] if path and isinstance(path[-1], int)
+                                            else str(path[-1])))
         for m in _VAR.finditer(n.value):
             if m.group("esc"):
                 continue
             name = m.group("braced") or m.group("plain")
             line, col, end_line, end_col = n.pos_at(m.start(), len(m.group(0)))
-            yield VarUse(name, bool(m.group("op")), Loc(n.file, line, col, end_line, end_col), m.group(0))
+            yield VarUse(name, bool(m.group("op")), Loc(n.file, line, col, end_line, end_col), m.group(0), shell)
 
 
 def documented_vars(recipe) -> set[str]:

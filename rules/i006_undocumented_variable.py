@@ -34,8 +34,7 @@ class UndocumentedVariable(Rule):
             for use in var_uses(doc):
                 if use.handled or use.name in known:
                     continue
-                plain = not use.text.startswith("${")
-                hint = f"; if the container's shell should expand it, write $${use.name}" if plain else ""
+                hint = f"; if the container's shell should expand it, write $${use.name}" if use.shell else ""
                 yield self.finding(use.loc, f"{use.text} is not in .env.sample (not even commented out), has no "
                                             f"default (${{{use.name}:-...}}) and is not exported by abra.sh: it "
                                             f"is empty on a fresh deploy{hint}",
