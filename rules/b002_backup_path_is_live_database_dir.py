@@ -8,6 +8,9 @@ class BackupPathIsLiveDatabaseDir(Rule):
     severity = ERROR
     category = RECIPE_DEFECT
     probe = "backup-roundtrip"
+    live_verdict = ("confirmed only if the copy tears: after the restore the marker row is missing or the database "
+                    "does not start; an idle test database often copies consistently, so a refuted run does not "
+                    "clear this finding")
     summary = "backupbot copies a database's live data directory while the database runs."
     why = """
     backupbot copies files out of the running container. A database's data directory (PGDATA,
