@@ -124,6 +124,7 @@ def _all_issues(recipe) -> list[Issue]:
                 seen.add(key)
                 out.append(i)
 
+    checked: set[str] = set()  # services and resources already validated exactly as they are
     for rel in recipe.compose_files:
         doc = recipe.yaml(rel)
         if doc is None:
@@ -131,10 +132,40 @@ def _all_issues(recipe) -> list[Issue]:
         data, resolved = instance(doc, recipe.interpolate)
         add(compose_issues(doc, data, resolved))
         add(swarm_issues(doc, data, resolved))
+        checked.update(_parts(data))
     for view in recipe.views:
         if view.doc is not None and len(view.files) > 1:  # a single file was checked above
             data, resolved = instance(view.doc, recipe.interpolate)
-            add(compose_issues(view.doc, data, resolved))
+            add(compose_issues(view.doc, _unchecked(data, checked), resolved, merged=True))
+            checked.update(_parts(data))  # the next variants share most of it
+    return out
+
+
+def _parts(data) -> set[str]:
+    """Fingerprints of a document's services and top-level resources, one by one."""
+    out = set()
+    if isinstance(data, dict):
+        for top in ("services", "networks", "volumes", "configs", "secrets"):
+            section = data.get(top)
+            if isinstance(section, dict):
+                for name, value in section.items():
+                    out.add(json.dumps([top, name, value], sort_keys=True, default=str))
+    return out
+
+
+def _unchecked(data, checked: set[str]):
+    """A merged document with the entries already validated verbatim (in a single file or an earlier
+    variant) emptied: validating them again could only repeat findings. (An empty mapping is valid
+    in each of these sections.)"""
+    if not isinstance(data, dict):
+        return data
+    out = dict(data)
+    for top in ("services", "networks", "volumes", "configs", "secrets"):
+        section = data.get(top)
+        if isinstance(section, dict):
+            out[top] = {name: ({} if json.dumps([top, name, value], sort_keys=True, default=str) in checked
+                               else value)
+                        for name, value in section.items()}
     return out
 
 
@@ -159,8 +190,11 @@ def instance(doc, interpolate) -> tuple[object, dict]:
 
 # ---------------------------------------------------------------- compose-spec layer
 
-def compose_issues(doc, data, resolved) -> list[Issue]:
-    errors = list(_compose_validator().iter_errors(data))
+def compose_issues(doc, data, resolved, *, merged: bool = False) -> list[Issue]:
+    """Issues of one document. In a merged variant a list item repeated across files is no error:
+    docker's compose-go loader de-duplicates such lists when it merges, and docker/cli's older
+    loader validates each file before merging, never the merged lists."""
+    errors = [e for e in _compose_validator().iter_errors(data) if not (merged and e.validator == "uniqueItems")]
     paths = [tuple(e.absolute_path) for e in errors]
     out = []
     for err in errors:
