@@ -1,5 +1,6 @@
 from pathlib import PurePosixPath
 
+from recipelint.config import knowledge
 from recipelint.rule import ERROR, RECIPE_DEFECT, Example, Rule
 from recipelint_rules._knowledge import APP_REWRITTEN_FILES
 
@@ -33,7 +34,7 @@ class ConfigOverWritableFile(Rule):
     def check(self, recipe):
         for view, svc in recipe.services():
             image = recipe.interpolate(svc.image.text) if svc.image is not None and svc.image.text else ""
-            rewritten = _rewritten_files(image)
+            rewritten = _rewritten_files(image, knowledge(recipe, "APP_REWRITTEN_FILES", APP_REWRITTEN_FILES))
             mounts = [m for m in svc.mounts if m.type in ("volume", "bind") and not m.read_only and m.target]
             for ref in svc.filerefs():
                 target = _clean(recipe.interpolate(ref.target))
@@ -193,10 +194,10 @@ def _repository(image: str) -> str:
     return f"{head}/{tail}" if head else tail
 
 
-def _rewritten_files(image: str) -> set[str]:
+def _rewritten_files(image: str, table: dict) -> set[str]:
     repo = _repository(image).lower()
     out: set[str] = set()
-    for fragment, files in APP_REWRITTEN_FILES.items():
+    for fragment, files in table.items():
         if fragment in repo:
             out.update(files)
     return out

@@ -21,6 +21,8 @@ def finding_dict(f) -> dict:
 def envelope(findings, *, recipes: list[str] = (), extra: dict | None = None, **_ignored) -> dict:
     from recipelint import __version__
 
+    suppressed = [f for f in findings if getattr(f, "suppressed", None) is not None]
+    findings = [f for f in findings if getattr(f, "suppressed", None) is None]
     by_sev = {"error": 0, "warning": 0, "info": 0}
     by_code: dict[str, int] = {}
     for f in findings:
@@ -33,6 +35,10 @@ def envelope(findings, *, recipes: list[str] = (), extra: dict | None = None, **
         "summary": {"findings": len(findings), "by_severity": by_sev, "by_code": dict(sorted(by_code.items())),
                     "recipes": list(recipes)},
     }
+    if suppressed:  # only when an inline comment suppressed something (schema: optional)
+        env["suppressed"] = [dict(finding_dict(f), suppression={"kind": f.suppressed.get("kind", "inSource"),
+                                                               "justification": f.suppressed.get("justification")
+                                                               or ""}) for f in suppressed]
     if extra:
         env.update(extra)
     return env
