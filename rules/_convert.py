@@ -34,7 +34,7 @@ def _skip(value) -> bool:
 
 
 def count(value) -> str | None:
-    """replicas, retries, parallelism, max_attempts, pids, ulimits: an unsigned integer."""
+    """replicas, retries, parallelism, max_attempts, pids: an unsigned integer."""
     if _skip(value):
         return None
     if isinstance(value, int):
@@ -42,6 +42,18 @@ def count(value) -> str | None:
     if isinstance(value, float):
         return None if value.is_integer() and value >= 0 else "a whole number of 0 or more"
     return None if _COUNT.fullmatch(str(value).strip()) else "a whole number of 0 or more"
+
+
+def ulimit(value) -> str | None:
+    """ulimits: a whole number; -1 means unlimited (`memlock: -1`)."""
+    if _skip(value):
+        return None
+    if isinstance(value, float):
+        value = int(value) if value.is_integer() else value
+    if isinstance(value, int):
+        return None if value >= -1 else "a whole number (-1 for unlimited)"
+    return None if re.fullmatch(r"[-+]?\d+", str(value).strip()) and int(value) >= -1 \
+        else "a whole number (-1 for unlimited)"
 
 
 def duration(value) -> str | None:
@@ -175,6 +187,7 @@ def label_text(value) -> str | None:
 
 CONVERTERS = {
     "count": count,
+    "ulimit": ulimit,
     "duration": duration,
     "bytes": bytes_,
     "cpus": cpus,

@@ -13,7 +13,7 @@ class ValueDoesNotConvert(Rule):
     The compose schema lets many values be strings, because they may hold `${VARIABLES}`; docker
     converts them only after interpolation, and a value that does not convert stops the deploy. After
     interpolation these must be: whole numbers of 0 or more (`deploy.replicas`, `parallelism`,
-    `max_attempts`, healthcheck `retries`, `pids`, ulimits), Go durations with a unit (`10s`, `1m30s`:
+    `max_attempts`, healthcheck `retries`, `pids`; ulimits may also be -1), Go durations with a unit (`10s`, `1m30s`:
     healthcheck times, `stop_grace_period`, update/rollback `delay` and `monitor`, restart `delay` and
     `window`), byte sizes (`512M`, `1g`: `resources.*.memory`, tmpfs `size`), CPU counts (`0.5`),
     ratios, and ports (`8080:80/tcp`, `127.0.0.1:8080:80`, ranges; 0 to 65535). A literal that

@@ -24,6 +24,7 @@ OK = None
     ("duration", "${T:-x}", True),
     ("bytes", "512M", True), ("bytes", "1g", True), ("bytes", "1.5GiB", True), ("bytes", 1024, True),
     ("bytes", "512 MB", True), ("bytes", "lots", False), ("bytes", "512X", False),
+    ("ulimit", -1, True), ("ulimit", "65536", True), ("ulimit", -2, False), ("ulimit", "many", False),
     ("cpus", "0.5", True), ("cpus", 2, True), ("cpus", "half", False),
     ("ratio", "0.1", True), ("ratio", "a tenth", False),
     ("port-number", 80, True), ("port-number", "8080", True), ("port-number", 70000, False),
