@@ -291,3 +291,46 @@ def test_findings_without_a_fixer_are_left_alone(tmp_path):
     r = Recipe.load(d)
     p = plan(r, engine.run(r, [RULES["C001"]]))
     assert [o.status for o in p.outcomes] == [NO_FIX] and p.diff() == ""
+
+
+# ---------------------------------------------------------------- every INVALID example of a fixable rule
+
+from recipelint.fix import FIXERS  # noqa: E402
+from recipelint.model.yamlnode import load_yaml  # noqa: E402
+from recipelint.testing import materialise  # noqa: E402
+
+EXAMPLES = [pytest.param(code, ex, id=f"{code}-invalid-{i}")
+            for code in sorted(FIXERS) for i, ex in enumerate(RULES[code].invalid, start=1)]
+
+
+@pytest.mark.parametrize("code,ex", EXAMPLES)
+def test_a_fix_removes_its_finding_or_says_why_not(tmp_path, code, ex):
+    recipe_dir, overlay = materialise(ex, tmp_path, "example")
+    r = Recipe.load(recipe_dir, overlay_root=overlay)
+    findings = engine.run(r, [RULES[code]])
+    assert findings, "the INVALID example must fire"
+    p = plan(r, findings)
+    fixed = [(o.finding.path, o.finding.line, o.finding.column) for o in p.outcomes if o.status == FIXED]
+    refused = [o for o in p.outcomes if o.status == REFUSED]
+    assert len(fixed) + len(refused) == len(findings)
+    assert all(len(o.note) > 20 for o in refused)
+    assert bool(p.changed) == bool(fixed)
+    for rel in p.changed:
+        if rel.endswith((".yml", ".yaml")):
+            assert load_yaml(p.new[rel], rel)[1] == []
+    after = [(f.path, f.line, f.column) for f in p.relint([RULES[code]])]
+    # fixed findings are gone; refused ones are still there (where they were, if their file is unchanged)
+    kept = sorted((o.finding.path, o.finding.line, o.finding.column) for o in refused)
+    if any(k[0] in p.changed for k in kept):
+        after, kept = [a[0] for a in after], [k[0] for k in kept]
+    assert after == kept
+
+
+def test_r001_keeps_the_quoting_and_fills_an_empty_version(tmp_path):
+    d = write(tmp_path, {"compose.yml": "---\nversion: '3'  # old\nservices:\n  app:\n    image: nginx:1\n",
+                         "compose.smtp.yml": "version:\nservices:\n  app:\n    environment: [SMTP=1]\n"})
+    p, out = outcomes(d, "R001")
+    assert [(o[0], o[1], o[2]) for o in out] == [("compose.smtp.yml", 1, FIXED), ("compose.yml", 2, FIXED)]
+    assert p.new["compose.yml"] == "---\nversion: '3.8'  # old\nservices:\n  app:\n    image: nginx:1\n"
+    assert p.new["compose.smtp.yml"].startswith('version: "3.8"\nservices:\n')
+    assert p.relint([RULES["R001"]]) == []

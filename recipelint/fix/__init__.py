@@ -22,6 +22,8 @@ from .edits import Edit, Refuse, apply
 FIXERS = {
     "N001": "recipelint.fix.n001",
     "B001": "recipelint.fix.b001",
+    "R001": "recipelint.fix.r001",
+    "R012": "recipelint.fix.r012",
 }
 
 FIXED, REFUSED, NO_FIX = "fixed", "refused", "no-fix"

@@ -314,14 +314,21 @@ def _add_versioned_name(recipe, node, kind: str, name: str) -> tuple[list[Edit],
     value = "${STACK_NAME}_" + name + "_${" + var + "}"
     edits = [add_map_key(recipe.read(rel) or "", rel, raw, "name", value, f"{kind} '{name}' gets a versioned name",
                          after="file" if "file" in raw.value else None)]
-    abra = recipe.read("abra.sh")
-    line = f"export {var}=v1"
-    if abra is None:
-        edits.append(Edit("abra.sh", 0, 0, line + "\n", f"pins {var}"))
-    else:
-        last = [a for a in recipe.abra.values() if a.name.endswith("_VERSION")]
-        at = line_end(abra, offset(abra, last[-1].line, 1)) if last else len(abra.rstrip("\n"))
-        edits.append(Edit("abra.sh", at, at, ("\n" if abra.strip() else "") + line, f"pins {var}")
-                     if abra.strip() else Edit("abra.sh", 0, len(abra), line + "\n", f"pins {var}"))
+    edits.append(add_assignment(recipe, "abra.sh", var, "v1", export=True))
     return edits, f"{kind} '{name}' gets name {value} with {var}=v1 in abra.sh (a new name: swarm configs " \
                   "are immutable)"
+
+
+def add_assignment(recipe, rel: str, var: str, value: str, *, export: bool) -> Edit:
+    """`export VAR=value` in abra.sh (or `VAR=value` in .env.sample): after the last `*_VERSION` line
+    (the last `SECRET_*_VERSION` one for a secret version), else at the end; the file is created if missing."""
+    text = recipe.read(rel)
+    line = f"export {var}={value}" if export else f"{var}={value}"
+    why = f"pins {var}"
+    if text is None or not text.strip():
+        return Edit(rel, 0, len(text or ""), line + "\n", why)
+    assigns = list(recipe.abra.values()) if rel == "abra.sh" else [a for a in recipe.env.assigns if a.active]
+    near = [a for a in assigns if a.name.endswith("_VERSION") and
+            a.name.startswith("SECRET_") == var.startswith("SECRET_")]
+    at = line_end(text, offset(text, near[-1].line, 1)) if near else len(text.rstrip("\n"))
+    return Edit(rel, at, at, "\n" + line, why)
