@@ -110,6 +110,34 @@ APP_REWRITTEN_FILES = {
     "mattermost": ["/mattermost/config/config.json"],
 }
 
+# ---------------------------------------------------------------- abra parity (R001-R015)
+# The compose file format version abra expects in every compose file (R001).
+ABRA_COMPOSE_VERSION = "3.8"
+
+# Image tags that move: the image behind them changes without the recipe changing (R004).
+# abra itself only knows `latest`; the others are the usual names of branch or channel builds.
+UNSTABLE_TAGS = ("latest", "main", "master", "trunk", "head", "edge", "nightly", "dev", "develop", "development",
+                 "unstable", "canary", "next", "rolling", "snapshot", "testing", "experimental")
+
+# README.md metadata block (R007): `<!-- metadata -->` ... `<!-- endmetadata -->` holding lines like
+# `* **Category**: Apps`. abra reads these fields; the ones it requires are marked True.
+README_METADATA_START = "<!-- metadata -->"
+README_METADATA_END = "<!-- endmetadata -->"
+README_METADATA_FIELDS = {
+    "Category": True, "Status": False, "Image": True, "Healthcheck": True, "Backups": True,
+    "Email": True, "Tests": False, "SSO": True,
+}
+# Values that mean "not filled in yet" (compared case-insensitively, after stripping).
+README_METADATA_PLACEHOLDERS = ("", "?", "??", "todo", "tbd", "fixme", "...", "xxx")
+
+# Secret names (R015). abra stores a secret as `<stack>_<secret>_<version>`; Docker refuses config and
+# secret names over 64 characters; abra cuts stack names (derived from the app's domain) to 45 characters,
+# and keeps secret names to 12 so that 45 + 1 + 12 + 1 + a version of up to 5 characters fits in 64.
+DOCKER_OBJECT_NAME_MAX = 64
+ABRA_STACK_NAME_MAX = 45
+ABRA_SECRET_NAME_MAX = 12
+ABRA_DEFAULT_SECRET_VERSION = "v1"
+
 # ---------------------------------------------------------------- reference integrity (I002-I011)
 # Variables abra puts into the interpolation environment on every deploy, whatever the app's .env
 # holds: STACK_NAME is derived from the app's name (`example.org` -> `example_org`). abra

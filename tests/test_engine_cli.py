@@ -79,7 +79,7 @@ def test_suppression_used_and_unused(tmp_path):
 
 def test_json_envelope_matches_schema_and_exit_codes(tmp_path):
     d = recipe(tmp_path, {"compose.yml": DUMP})
-    code, out, _ = cli("check", d, "--format", "json")
+    code, out, _ = cli("check", d, "--format", "json", "--ignore", "R")  # R: abra parity, not this test's subject
     assert code == 1
     doc = json.loads(out)
     jsonschema.validate(doc, SCHEMA)
@@ -88,20 +88,31 @@ def test_json_envelope_matches_schema_and_exit_codes(tmp_path):
         ("B001", "compose.yml", 6, 9, "recipe-defect", "backup-roundtrip")
     assert doc["summary"]["by_code"] == {"B001": 1}
     # same input, same fingerprint
-    assert json.loads(cli("check", d, "--format", "json")[1])["findings"][0]["fingerprint"] == f["fingerprint"]
+    assert json.loads(cli("check", d, "--format", "json", "--ignore", "R")[1])["findings"][0]["fingerprint"] == \
+        f["fingerprint"]
 
 
 def test_select_and_ignore_by_prefix(tmp_path):
     d = recipe(tmp_path, {"compose.yml": DUMP})
-    assert cli("check", d, "--ignore", "B")[0] == 0
+    assert cli("check", d, "--ignore", "B,R")[0] == 0  # DUMP is no abra-clean recipe (R)
     assert cli("check", d, "--select", "E1,B001")[0] == 1
     assert cli("check", d, "--select", "E1", "--select", "X")[0] == 0
     code, _, err = cli("check", d, "--select", "Q9")
     assert code == 2 and err.count("\n") == 1 and "Q9" in err
 
 
+# clean for every family, abra parity (R) included
+CLEAN = {
+    "compose.yml": 'version: "3.8"\nservices:\n  app:\n    image: nginx:1.25.3\n    healthcheck:\n'
+                   '      test: ["CMD", "curl", "-f", "http://localhost"]\n',
+    ".env.sample": "TYPE=clean\n",
+    "README.md": "<!-- metadata -->\n* **Category**: Apps\n* **Image**: nginx\n* **Healthcheck**: Yes\n"
+                 "* **Backups**: No\n* **Email**: No\n* **SSO**: No\n<!-- endmetadata -->\n",
+}
+
+
 def test_fail_on_and_clean_recipe(tmp_path):
-    clean = recipe(tmp_path, {"compose.yml": "services:\n  app:\n    image: nginx:1.25\n"}, "clean")
+    clean = recipe(tmp_path, CLEAN, "clean")
     code, out, _ = cli("check", clean)
     assert code == 0 and out.strip() == "0 findings in 1 recipe"
 

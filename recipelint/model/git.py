@@ -76,6 +76,17 @@ class GitRepo:
         return final[-1] if final else None
 
     @cached_property
+    def tags(self) -> dict[str, bool]:
+        """Every tag name -> True when it is an annotated tag object, False for a lightweight tag."""
+        out = self._git("for-each-ref", "refs/tags", "--format=%(refname:short)%09%(objecttype)", check=False)
+        res = {}
+        for line in out.splitlines():
+            name, _, kind = line.partition("\t")
+            if name:
+                res[name] = kind == "tag"
+        return res
+
+    @cached_property
     def branches(self) -> list[Branch]:
         out = self._git("for-each-ref", "refs/heads", "refs/remotes",
                         "--format=%(refname:short)%09%(objectname)", check=False)
