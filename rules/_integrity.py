@@ -267,10 +267,15 @@ def mounted_templates(recipe, view: ComposeView, svc: Service):
         yield ref, src
 
 
-def template_uses(recipe, fn: str, names_of):
+_COMMENT_STARTS = ("#", ";", "//")
+
+
+def template_uses(recipe, fn: str, names_of, *, skip_comments: bool = False):
     """Template calls ``fn`` ("env" or "secret") whose argument a mounting service never provides.
 
-    ``names_of(recipe, svc)`` gives what a service provides (None: unknown). A service is judged on
+    ``names_of(recipe, svc)`` gives what a service provides (None: unknown). With ``skip_comments``,
+    calls on a line that is a comment in the rendered file (`#`, `;`, `//`) are left out: they
+    render, but nothing reads the result. A service is judged on
     the union over every variant: an overlay that adds `SMTP_HOST` to the service wires up the
     `{{ env "SMTP_HOST" }}` its template reads behind `{{ if ... }}`. Yields
     (service name, config/secret name, ConfigSource, TemplateRef), once each.
@@ -292,9 +297,13 @@ def template_uses(recipe, fn: str, names_of):
         have = provided.get(svc_name)
         if have is None:
             continue
+        lines = src.text.splitlines()
         for tref in template_refs(src.text):
-            if tref.fn == fn and tref.arg not in have:
-                yield svc_name, what, src, tref
+            if tref.fn != fn or tref.arg in have:
+                continue
+            if skip_comments and lines[tref.line - 1][:tref.col - 1].lstrip().startswith(_COMMENT_STARTS):
+                continue
+            yield svc_name, what, src, tref
 
 
 def where_set(recipe, var: str) -> str:

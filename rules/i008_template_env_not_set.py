@@ -16,7 +16,8 @@ class TemplateEnvNotSet(Rule):
     image's ENV. A variable the service does not list renders as an empty string without any
     error, so `server {{ env "STACK_NAME" }}_app:3000;` quietly becomes `server _app:3000;`. A
     service is judged on every variant of the recipe: an overlay that adds the variable to the
-    service counts.
+    service counts. A call on a comment line of the rendered file (`#`, `;`, `//`) is left alone:
+    it renders, but nothing reads it.
     """
     fix = """
     Add the variable to the environment of every service that mounts the template: `- X=${X}`, or
@@ -24,7 +25,7 @@ class TemplateEnvNotSet(Rule):
     """
 
     def check(self, recipe):
-        for svc, what, src, ref in template_uses(recipe, "env", service_env_names):
+        for svc, what, src, ref in template_uses(recipe, "env", service_env_names, skip_comments=True):
             yield self.finding(Loc(src.file, ref.line, ref.col, ref.line, ref.end_col),
                                f"{what} is rendered for service '{svc}', whose environment does not set {ref.arg} "
                                f"in any variant; env \"{ref.arg}\" renders as an empty string. Add `- {ref.arg}` "
@@ -65,6 +66,19 @@ configs:
             "traefik.yml.tmpl": '{{ if eq (env "GITEA_SSH_ENABLED") "1" }}\n  gitea-ssh:\n    address: ":2222"\n'
                                 '{{ end }}\n'},
                 note="the variable is wired up by the optional overlay that uses it"),
+        Example(compose="""\
+services:
+  app:
+    image: alpine:3.20
+    configs:
+      - source: entrypoint
+        target: /entrypoint.sh
+configs:
+  entrypoint:
+    file: entrypoint.sh.tmpl
+    template_driver: golang
+""", files={"entrypoint.sh.tmpl": '#!/bin/sh\n# reaches the db as {{ env "STACK_NAME" }}_db\nexec "$@"\n'},
+                note="a call on a comment line renders, but nothing reads it"),
         Example(compose="""\
 services:
   app:
