@@ -334,3 +334,20 @@ def test_r001_keeps_the_quoting_and_fills_an_empty_version(tmp_path):
     assert p.new["compose.yml"] == "---\nversion: '3.8'  # old\nservices:\n  app:\n    image: nginx:1\n"
     assert p.new["compose.smtp.yml"].startswith('version: "3.8"\nservices:\n')
     assert p.relint([RULES["R001"]]) == []
+
+
+def test_bad_input_is_one_line_and_a_crashing_fixer_changes_nothing(tmp_path, monkeypatch):
+    r = cli("fix", tmp_path / "missing")
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "missing: not a directory" in r.stderr
+    d = copy("mattermost-lts", tmp_path)
+    import recipelint.fix.b001 as b001
+
+    def boom(recipe, f):
+        raise KeyError("labels")
+
+    monkeypatch.setattr(b001, "fix", boom)
+    rec = Recipe.load(d)
+    p = plan(rec, engine.run(rec, [RULES["B001"]]))
+    assert [(o.status, o.note) for o in p.outcomes] == [
+        (REFUSED, "the B001 fixer failed (KeyError: 'labels'); nothing changed for this finding - please report it")]
+    assert p.changed == []

@@ -144,6 +144,10 @@ def _collect(recipe, findings, barred, reasons):
         except Refuse as exc:
             outcomes.append(Outcome(f, REFUSED, str(exc)))
             continue
+        except Exception as exc:  # noqa: BLE001 - a fixer's bug must not stop the others (nor write anything)
+            outcomes.append(Outcome(f, REFUSED, f"the {f.code} fixer failed ({type(exc).__name__}: {exc}); "
+                                                "nothing changed for this finding - please report it"))
+            continue
         fresh = []
         for e in edits:
             if any(_same(e, a) for a in accepted) or any(_same(e, x) for x in fresh):
