@@ -79,7 +79,7 @@ def test_suppression_used_and_unused(tmp_path):
 
 def test_json_envelope_matches_schema_and_exit_codes(tmp_path):
     d = recipe(tmp_path, {"compose.yml": DUMP})
-    code, out, _ = cli("check", d, "--format", "json", "--ignore", "R")  # R: abra parity, not this test's subject
+    code, out, _ = cli("check", d, "--format", "json", "--ignore", "R,S010")  # R: abra parity; S010: DUMP has no version
     assert code == 1
     doc = json.loads(out)
     jsonschema.validate(doc, SCHEMA)
@@ -88,13 +88,13 @@ def test_json_envelope_matches_schema_and_exit_codes(tmp_path):
         ("B001", "compose.yml", 6, 9, "recipe-defect", "backup-roundtrip")
     assert doc["summary"]["by_code"] == {"B001": 1}
     # same input, same fingerprint
-    assert json.loads(cli("check", d, "--format", "json", "--ignore", "R")[1])["findings"][0]["fingerprint"] == \
+    assert json.loads(cli("check", d, "--format", "json", "--ignore", "R,S010")[1])["findings"][0]["fingerprint"] == \
         f["fingerprint"]
 
 
 def test_select_and_ignore_by_prefix(tmp_path):
     d = recipe(tmp_path, {"compose.yml": DUMP})
-    assert cli("check", d, "--ignore", "B,R")[0] == 0  # DUMP is no abra-clean recipe (R)
+    assert cli("check", d, "--ignore", "B,R,S010")[0] == 0  # DUMP is no abra-clean recipe (R) and has no version
     assert cli("check", d, "--select", "E1,B001")[0] == 1
     assert cli("check", d, "--select", "E1", "--select", "X")[0] == 0
     code, _, err = cli("check", d, "--select", "Q9")
