@@ -292,7 +292,7 @@ def report_cmd(paths, catalogue, overlay, select, ignore, output):
 
 
 @main.command("fix")
-@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("path", type=click.Path(path_type=Path), default=Path("."))
 @click.option("--apply", "apply_", is_flag=True, help="Write the fix (without it, only the diff is printed).")
 @click.option("--overlay", "overlay", type=click.Path(path_type=Path),
               help="cc-ci style overlay root (as for check).")
@@ -301,9 +301,11 @@ def report_cmd(paths, catalogue, overlay, select, ignore, output):
 @click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default="error", show_default=True,
               help="Lowest severity of a remaining finding that makes the exit code 1.")
 def fix_cmd(path, apply_, overlay, select, ignore, fail_on):
-    """Fix what can be fixed safely in the recipe at PATH: print a unified diff; --apply writes it.
+    """Fix what can be fixed safely in the recipe at PATH (default: the current directory): print a
+    unified diff; --apply writes it.
 
-    Exit codes: 0 nothing at the failing severity remains, 1 something remains, 2 usage error.
+    Exit codes: 0 nothing at the failing severity remains (with --apply: after the fix; without it: in
+    the recipe as it is), 1 something does, 2 usage error.
     """
     from . import engine
     from .fix import Refuse

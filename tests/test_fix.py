@@ -351,3 +351,10 @@ def test_bad_input_is_one_line_and_a_crashing_fixer_changes_nothing(tmp_path, mo
     assert [(o.status, o.note) for o in p.outcomes] == [
         (REFUSED, "the B001 fixer failed (KeyError: 'labels'); nothing changed for this finding - please report it")]
     assert p.changed == []
+
+
+def test_fix_defaults_to_the_current_directory(tmp_path):
+    d = copy("mattermost-lts", tmp_path)
+    r = cli("fix", "--select", "B001", cwd=d)
+    assert r.returncode == 1 and r.stdout.startswith("--- a/compose.yml\n+++ b/compose.yml\n")
+    assert "compose.yml:72:9: B001 fixed" in r.stderr
