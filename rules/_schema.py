@@ -130,8 +130,12 @@ def _all_issues(recipe) -> list[Issue]:
         if doc is None:
             continue
         data, resolved = instance(doc, recipe.interpolate)
-        add(compose_issues(doc, data, resolved))
-        add(swarm_issues(doc, data, resolved))
+        spec = compose_issues(doc, data, resolved)
+        add(spec)
+        swarm = swarm_issues(doc, data, resolved)
+        # a key the compose-spec does not know (S003) or docker refuses (S013) is not also "not in 3.8" (S014)
+        taken = {(i.node.line, i.node.col) for i in spec + swarm if i.code in ("S003", "S013")}
+        add(i for i in swarm if not (i.code == "S014" and (i.node.line, i.node.col) in taken))
         checked.update(_parts(data))
     for view in recipe.views:
         if view.doc is not None and len(view.files) > 1:  # a single file was checked above
@@ -341,6 +345,16 @@ def swarm_issues(doc, data, resolved) -> list[Issue]:
             verb = err.schema.get("x-verb") or ("is ignored by" if code == "S012" else "is refused by")
             out.append(Issue(code, node.key or node, f"{dotted(path[:-1])}: `{key}` {verb} docker stack deploy: "
                                                       f"{reason}", svc))
+        elif code == "S014":
+            key = err.instance
+            child = node.value.get(key) if node.is_map and isinstance(key, str) else None
+            if child is None:
+                continue
+            hint = err.schema.get("x-hints", {}).get(key)
+            out.append(Issue(code, child.key or child,
+                             f"{where}: `{key}` is not a key of compose file format {err.schema.get('x-version')}, "
+                             f"the schema docker stack deploy checks this file against" + (f"; {hint}" if hint else ""),
+                             svc))
         elif code == "S011":
             issue = _label_issue(node, path, err.instance, svc)
             if issue is not None:
