@@ -13,8 +13,8 @@ class ValueNotAString(Rule):
     Labels and environment variables are strings. In map form YAML reads an unquoted `true` as a
     boolean, and docker's Swarm compose schema (3.x) accepts only strings, numbers or null there, so
     `traefik.enable: true` under `deploy.labels` stops `docker stack deploy`. A number is accepted and
-    turned back into text, which is harmless for `8080` but not for `1.10` (it becomes "1.1") or
-    `010` (it becomes "8"): those are reported too. The list form (`- traefik.enable=true`) is
+    turned back into text, which is harmless for `8080` but not for `1.10` (it becomes "1.1"): such
+    a number is reported too. The list form (`- traefik.enable=true`) is
     always text. This covers service and `deploy` labels, `environment`, and the labels of
     top-level networks, volumes, configs and secrets.
     """
