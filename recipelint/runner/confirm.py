@@ -58,6 +58,7 @@ def confirm(recipe, findings, *, timeout: float = 120.0, keep: bool = False, cli
         return run
     # SessionError (no engine, not a swarm manager) goes to the caller: one line, exit 2
     session = SwarmSession(recipe.name, client=client, keep=keep, log=log)
+    log = session.log  # the same log, with the session's secret values redacted
     run.stack, run.session, run.kept = session.stack, session.owner, keep
     run.timings["connect"] = round(time.monotonic() - t_start, 2)
     session.install_signal_handlers()
@@ -92,12 +93,13 @@ def confirm(recipe, findings, *, timeout: float = 120.0, keep: bool = False, cli
         done = {id(o.finding) for o in run.outcomes}
         run.outcomes += [Outcome(f, INCONCLUSIVE, [], error=run.error) for f in todo if id(f) not in done]
     finally:
+        rep = session.close()  # first thing: nothing may come between the run and its teardown
         if keep:
             run.keep_commands = session.keep_commands()
-        rep = session.close()
         run.timings["teardown"] = rep.seconds
         run.removed, run.teardown_errors, run.residue = rep.removed, rep.errors, rep.residue
         run.timings["total"] = round(time.monotonic() - t_start, 2)
+        session.scrub(run)  # no generated secret value in the report
     return run
 
 
@@ -119,6 +121,7 @@ def _run_probe(session, dep, recipe, finding, log, cache: dict, timeout: float =
     else:
         log(f"probe {finding.probe} for {finding.code} ({finding.service or '-'})")
         try:
+            session.checkpoint("probe")
             res: ProbeResult = fn(ProbeContext(session, dep, recipe, finding, log, timeout=timeout))
             out = Outcome(finding, res.verdict, list(res.evidence), error=res.error)
         except ProbeError as exc:

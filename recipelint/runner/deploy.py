@@ -4,7 +4,9 @@ Naming follows the stack deployer: services `<stack>_<svc>` (alias `<svc>` on ea
 networks), networks `<stack>_<net>` (overlay, attachable), volumes `<stack>_<vol>`, configs and
 secrets `<stack>_<key>` unless the recipe names them (`name: ${STACK_NAME}_x_${X_VERSION}`).
 External networks (`proxy`) are used when present and created (owned, removed afterwards) when not.
-Every secret gets a fresh random value, for this stack only; values are never printed or logged.
+Every secret gets a fresh random value, for this stack only (``session.new_secret_value``); values
+are never printed or logged, and the session redacts them from anything the run reports.
+A volume, secret, config or network that exists and is not the session's is never reused.
 
 What an isolation deploy leaves out on purpose: published ports (the ingress mesh is shared and a
 port may be taken), placement constraints (one local node), resource limits, update configs. The
@@ -14,7 +16,6 @@ stop grace period is short so teardown is quick.
 from __future__ import annotations
 
 import re
-import secrets as _secrets
 import shlex
 import time
 from dataclasses import dataclass, field
@@ -162,7 +163,8 @@ def deploy(session, recipe, *, timeout: float = 120.0, view=None, stack: str | N
     dep.seconds["deploy"] = round(time.monotonic() - t0, 2)
     log(f"deployed {stack}: {len(dep.services)} service(s) in {dep.seconds['deploy']}s; waiting for convergence")
     t1 = time.monotonic()
-    dep.converged, dep.evidence = wait_converged(session.client, dep.services, timeout)
+    dep.converged, dep.evidence = wait_converged(session.client, dep.services, timeout,
+                                                 pause=session.checkpoint)
     dep.seconds["converge"] = round(time.monotonic() - t1, 2)
     log(("converged" if dep.converged else "did not converge") + f" in {dep.seconds['converge']}s")
     return dep
@@ -221,8 +223,16 @@ def _create_resources(session, recipe, view, env, dep: Deployment) -> None:
         name, external = _name_of("volume", key, node, dep.stack, env)
         dep.volumes[key] = name
         if external:
+            # a service mount creates a missing one (with the session's labels); an existing one holds
+            # someone's data, which an isolation deploy must not mount
+            if _foreign_volume(c, session, name):
+                raise DeployError(f"volume {key} is external and {name} exists; an isolation deploy does not "
+                                  "mount a volume it does not own")
             continue
         vol = c.volumes.create(name=name, driver="local", labels=labels)
+        # creating a volume that exists returns the existing one, labels and data untouched
+        if not session.owns(vol.attrs):
+            raise DeployError(f"volume {name} already exists and is not this session's; refusing to use it")
         session.record("volume", vol.id, name)
     # secrets: a random value each, for this stack only
     for key, node in view.secrets.items():
@@ -232,7 +242,9 @@ def _create_resources(session, recipe, view, env, dep: Deployment) -> None:
             src = recipe.config_source(view, "secret", key)
             data = src.text if src is not None else None
         if data is None:
-            data = _secrets.token_urlsafe(24)
+            data = session.new_secret_value()
+        else:
+            session.remember_secret(data)
         try:
             sec = c.secrets.create(name=name, data=data.encode(), labels=labels)
         except APIError as exc:
@@ -255,6 +267,10 @@ def _create_resources(session, recipe, view, env, dep: Deployment) -> None:
         cfg_id = cfg_id.get("ID") if isinstance(cfg_id, dict) else cfg_id
         session.record("config", cfg_id, name)
         dep.configs[key] = name
+
+
+def _foreign_volume(c, session, name: str) -> bool:
+    return any(v.name == name and not session.owns(v.attrs) for v in c.volumes.list(filters={"name": name}))
 
 
 def _create_network(c, name: str, driver: str, labels: dict):
@@ -379,6 +395,7 @@ def _create_services(session, recipe, view, env, dep: Deployment) -> None:
             raise DeployError(f"cannot create service {name}: {exc.explanation or exc}") from None
         session.record("service", obj.id, name)
         dep.services[key] = obj
+        session.checkpoint("deploy")
 
 
 # ------------------------------------------------------------------ convergence
@@ -431,15 +448,18 @@ def service_state(client, svc, seen: dict | None = None, settle: float = 0.0) ->
 
 
 def wait_converged(client, services: dict, timeout: float, *, crash_loop: int = 2,
-                   settle: float = 2.0) -> tuple[bool, list[str]]:
+                   settle: float = 2.0, pause=None) -> tuple[bool, list[str]]:
     """Wait until every service has its replicas running (and healthy when it has a healthcheck;
     running for ``settle`` seconds when it has none).
 
     Gives up early when a service has failed ``crash_loop`` times: waiting longer only repeats the crash.
+    ``pause(phase)`` is called on every round (the session's checkpoint: signals, test pauses).
     """
     deadline = time.monotonic() + timeout
     seen: dict = {}
     while True:
+        if pause is not None:
+            pause("converge")
         pending = []
         looping = []
         for key, svc in services.items():

@@ -10,23 +10,70 @@ owner label and is never touched, whatever its name.
 Teardown runs from ``close()`` (call it in ``finally``) and from SIGINT/SIGTERM, removes
 services first, waits for their containers to be gone, then removes volumes, configs, secrets and
 networks, and finally lists everything still carrying the owner label: that list is the residue.
+
+Signals: the first SIGINT/SIGTERM/SIGHUP raises ``Interrupted`` (a KeyboardInterrupt) so the run
+unwinds to its ``finally`` and tears down. A signal that arrives once teardown has begun (or while
+the first one is still unwinding) is logged and deferred: teardown always finishes, and ``close()``
+then raises ``Interrupted`` so the caller still exits as interrupted (128 + signal number).
+
+Secrets: the session generates every secret value (``new_secret_value``) and remembers them, in
+memory only, so that ``redact`` can blank them out of any text the run prints or reports.
+
+Test hook: with ``RECIPELINT_TEST_PAUSE=<phase>[,<phase>...]`` in the environment the run stops
+once at that phase - ``deploy`` (after the first service is created), ``converge`` (in the
+convergence wait), ``probe`` (just before a probe runs), ``teardown`` (after the services are
+removed) - prints ``recipelint: test pause at <phase>`` on standard error, and waits up to 30 s for
+a signal, so a test can signal a run at a known phase. Without the variable it does nothing.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import secrets as _secrets
 import signal
+import sys
 import time
 from dataclasses import dataclass, field
 
 OWNER_LABEL = "io.recipelint.owner"
 STACK_LABEL = "com.docker.stack.namespace"
 KINDS = ("service", "container", "volume", "config", "secret", "network")
+SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
+PAUSE_ENV = "RECIPELINT_TEST_PAUSE"
+PAUSE_SECONDS = 30.0
+REDACTED = "[secret redacted]"
 
 
 class SessionError(Exception):
     """The session cannot run (engine unreachable, not a swarm manager...). One clear line."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal stopped the run; raised once, after which the session tears down."""
+
+    def __init__(self, signame: str, session=None):
+        super().__init__(signame)
+        self.signame = signame
+        self.session = session
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + int(getattr(signal, self.signame, signal.SIGINT))
+
+    def summary(self) -> str:
+        """One line: the signal and what the teardown left."""
+        s = self.session
+        rep = getattr(s, "report", None)
+        if s is None or rep is None:
+            return f"interrupted by {self.signame} before teardown could run"
+        if s.keep:
+            return f"interrupted by {self.signame}; --keep: left {len(rep.residue)} object(s) of {s.stack} running"
+        if rep.residue:
+            return (f"interrupted by {self.signame}; teardown of {s.stack} left residue: "
+                    + ", ".join(rep.residue))
+        return (f"interrupted by {self.signame}; teardown removed {len(rep.removed)} object(s); "
+                f"nothing labelled {OWNER_LABEL}={s.owner} remains")
 
 
 @dataclass
@@ -90,21 +137,105 @@ class SwarmSession:
         self.client = connect(client)
         # The owner label's value is unique per session: a fresh id that nothing on the engine carries
         # yet, so everything labelled with it afterwards was made by (or for) this session - also an
-        # object whose create call was interrupted by a signal before it could be recorded.
+        # object whose create call was interrupted by a signal before it could be recorded. The stack
+        # name must be unused too: an object named `<stack>_...` or in its namespace that another run
+        # (or a person) made is never ours to reuse, whatever its labels say.
         for _ in range(5):
-            self.id = _secrets.token_hex(3)
+            self.id = _new_id()
             self.stack = f"rl-{slug(recipe_name)}-{self.id}"
             self.owner = self.stack
-            if not self.residue():
+            if not self.residue() and not self.name_in_use(self.stack):
                 break
         else:
             raise SessionError("could not pick an unused session id (5 tries)")
         self.keep = keep
-        self.log = log or (lambda msg: None)
+        raw_log = log or (lambda msg: None)
+        self.log = lambda msg: raw_log(self.redact(msg))
         self.created: list[Created] = []
         self.report: TeardownReport | None = None
         self._closing = False
         self._old_handlers: dict = {}
+        self._signal: str | None = None  # the first signal received
+        self._raised = False  # Interrupted was raised for it
+        self._paused: set[str] = set()
+        self._secret_values: list[str] = []
+
+    # ------------------------------------------------------------ secrets
+    def new_secret_value(self) -> str:
+        """A fresh random secret value for this session; remembered (in memory) for ``redact``."""
+        value = _secrets.token_urlsafe(24)
+        self._secret_values.append(value)
+        return value
+
+    def remember_secret(self, value: str) -> None:
+        """A secret value that came from elsewhere (a recipe's secret file): redact it too."""
+        for v in {value, value.strip()}:
+            if len(v) >= 8 and v not in self._secret_values:
+                self._secret_values.append(v)
+
+    def redact(self, text):
+        """``text`` with every secret value of this session blanked out (non-strings pass through)."""
+        if not isinstance(text, str) or not self._secret_values:
+            return text
+        for v in sorted(self._secret_values, key=len, reverse=True):
+            if v in text:
+                text = text.replace(v, REDACTED)
+        return text
+
+    def scrub(self, obj, depth: int = 2) -> None:
+        """Redact, in place, the strings a result object holds: its string fields, the strings in its
+        lists, and (``depth`` levels down) the objects in its lists."""
+        for name, value in list(vars(obj).items()):
+            if isinstance(value, str):
+                setattr(obj, name, self.redact(value))
+            elif isinstance(value, list):
+                for i, item in enumerate(value):
+                    if isinstance(item, str):
+                        value[i] = self.redact(item)
+                    elif depth > 1 and hasattr(item, "__dict__"):
+                        self.scrub(item, depth - 1)
+
+    # ------------------------------------------------------------ test hook
+    def checkpoint(self, phase: str) -> None:
+        """A phase boundary. Re-raises a signal that was swallowed on the way; with
+        RECIPELINT_TEST_PAUSE naming ``phase``, waits here (once, up to 30 s) for a signal."""
+        if self._signal and not self._closing and not self._raised:
+            self._raised = True
+            raise Interrupted(self._signal, self)
+        wanted = [x.strip() for x in os.environ.get(PAUSE_ENV, "").split(",") if x.strip()]
+        if phase not in wanted or phase in self._paused:
+            return
+        self._paused.add(phase)
+        print(f"recipelint: test pause at {phase} ({PAUSE_ENV})", file=sys.stderr, flush=True)
+        deadline = time.monotonic() + PAUSE_SECONDS
+        while time.monotonic() < deadline and not self._signal:
+            time.sleep(0.05)
+
+    def name_in_use(self, stack: str) -> list[str]:
+        """Objects in namespace ``stack`` or named ``stack`` / ``stack_...``, whoever made them."""
+        out = []
+        c = self.client
+        listers = {
+            "service": lambda f: c.services.list(filters=f),
+            "container": lambda f: c.containers.list(all=True, filters=f),
+            "volume": lambda f: c.volumes.list(filters=f),
+            "config": lambda f: c.configs.list(filters=f),
+            "secret": lambda f: c.secrets.list(filters=f),
+            "network": lambda f: c.networks.list(filters=f),
+        }
+        for kind, lister in listers.items():
+            try:
+                seen = {}
+                for obj in lister({"label": f"{STACK_LABEL}={stack}"}) + lister({"name": stack}):
+                    seen[obj.id] = obj
+                for obj in seen.values():
+                    name = _name(obj).lstrip("/")
+                    labels = _labels_of(getattr(obj, "attrs", {}) or {})
+                    if labels.get(STACK_LABEL) == stack or name == stack or name.startswith(stack + "_"):
+                        out.append(f"{kind} {name}")
+            except Exception as exc:  # noqa: BLE001 - cannot tell: count it as in use
+                out.append(f"{kind} ? (cannot list: {_short(exc)})")
+        return out
 
     # ------------------------------------------------------------ labels
     def labels(self, stack: str | None = None, extra: dict | None = None) -> dict:
@@ -114,9 +245,7 @@ class SwarmSession:
         return out
 
     def owns(self, attrs: dict) -> bool:
-        labels = (attrs.get("Spec") or {}).get("Labels") or attrs.get("Labels") or \
-            (attrs.get("Config") or {}).get("Labels") or {}
-        return labels.get(OWNER_LABEL) == self.owner
+        return _labels_of(attrs).get(OWNER_LABEL) == self.owner
 
     def record(self, kind: str, obj_id: str, name: str) -> None:
         self.created.append(Created(kind, obj_id, name))
@@ -130,17 +259,26 @@ class SwarmSession:
         self.close()
         return False
 
-    def install_signal_handlers(self) -> None:
-        def handler(signum, frame):
-            name = signal.Signals(signum).name
-            self.log(f"received {name}: tearing down {self.stack}")
-            raise KeyboardInterrupt(name)
+    def _on_signal(self, signum, frame):
+        name = signal.Signals(signum).name
+        if self._closing or self._signal:
+            # teardown is running, or the first signal is still unwinding towards it: let it finish
+            when = "again" if self._signal else "during teardown"
+            self.log(f"received {name} {when}: teardown of {self.stack} continues; the run stops when it is done")
+            self._signal = self._signal or name
+            return
+        self._signal = name
+        self.log(f"received {name}: tearing down {self.stack}")
+        self._raised = True
+        raise Interrupted(name, self)
 
-        for sig in (signal.SIGINT, signal.SIGTERM):
+    def install_signal_handlers(self) -> None:
+        for sig in SIGNALS:
             try:
-                self._old_handlers[sig] = signal.signal(sig, handler)
+                old = signal.signal(sig, self._on_signal)
             except ValueError:  # not the main thread
-                pass
+                continue
+            self._old_handlers.setdefault(sig, old)
 
     def _restore_handlers(self) -> None:
         for sig, old in self._old_handlers.items():
@@ -151,30 +289,26 @@ class SwarmSession:
         self._old_handlers.clear()
 
     def close(self) -> TeardownReport:
-        """Tear down (or, with keep, only report). Idempotent; signals are held off while it runs."""
+        """Tear down (or, with keep, only report). Idempotent. Signals that arrive meanwhile are logged
+        and deferred; once the teardown is done, a signal that was not yet acted on raises Interrupted."""
         if self.report is not None:
             return self.report
         if self._closing:
             return TeardownReport()
+        # route signals to the deferring handler before anything else, so that no signal can
+        # escape from here with the teardown not done
+        self.install_signal_handlers()
         self._closing = True
-        held = {}
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            try:
-                held[sig] = signal.signal(sig, signal.SIG_IGN)
-            except ValueError:
-                pass
         try:
             if self.keep:
                 self.report = TeardownReport(residue=self.residue())
             else:
                 self.report = self.teardown()
         finally:
-            for sig, old in held.items():
-                try:
-                    signal.signal(sig, old)
-                except ValueError:
-                    pass
             self._restore_handlers()
+        if self._signal and not self._raised:
+            self._raised = True
+            raise Interrupted(self._signal, self)
         return self.report
 
     # ------------------------------------------------------------ listing by owner label
@@ -254,20 +388,21 @@ class SwarmSession:
                 pass
             except APIError as exc:
                 rep.errors.append(f"service {svc.name}: {_short(exc)}")
-        # 2. wait for their containers to be gone (tasks stop, the engine removes the containers)
+        self.checkpoint("teardown")
+        # 2. remove their containers. Swarm would stop them itself, but only some 3 s after the service
+        # is gone plus the stop grace period (5-6 s in all); an isolation deploy's containers need no
+        # graceful stop, so kill them now (`rm -f`) and wait until the engine has let go of them
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             left = [x for x in self._owned("container") if mine("container", x)]
             if not left:
                 break
-            # a stopped task container of a removed service is not always reaped at once
             for ctr in left:
-                if ctr.status in ("exited", "dead", "created"):
-                    try:
-                        ctr.remove(force=True)
-                    except (NotFound, APIError):
-                        pass
-            time.sleep(0.5)
+                try:
+                    ctr.remove(force=True)
+                except (NotFound, APIError):
+                    pass
+            time.sleep(0.2)
         for ctr in self._owned("container"):
             if mine("container", ctr):
                 try:
@@ -318,6 +453,15 @@ class SwarmSession:
             rep.errors = [e for e in rep.errors if not e.startswith(("volume ", "network "))]
         rep.seconds = round(time.monotonic() - t0, 2)
         return rep
+
+
+def _new_id() -> str:
+    return _secrets.token_hex(3)
+
+
+def _labels_of(attrs: dict) -> dict:
+    return (attrs.get("Spec") or {}).get("Labels") or attrs.get("Labels") or \
+        (attrs.get("Config") or {}).get("Labels") or {}
 
 
 def _name(obj) -> str:
