@@ -101,7 +101,9 @@ def service_refs(svc: Service, kind: str, recipe=None) -> Iterator[Ref]:
     """The named resources a service refers to, each at the node that names it."""
     if kind == "networks":
         for name, n in svc.networks.items():
-            yield Ref(kind, name, n.key or n)
+            name = _interp(recipe, name) if "$" in name else name
+            if name is not None:
+                yield Ref(kind, name, n.key or n)
     elif kind == "volumes":
         vols = svc.node.get("volumes")
         for item in (vols.value if vols is not None and vols.is_seq else []):
@@ -126,7 +128,9 @@ def service_refs(svc: Service, kind: str, recipe=None) -> Iterator[Ref]:
         k = "config" if kind == "configs" else "secret"
         for r in svc.filerefs(k):
             src_node = r.node.get("source") if r.node.is_map else r.node
-            yield Ref(kind, r.source, src_node or r.node)
+            name = _interp(recipe, r.source) if "$" in r.source else r.source
+            if name is not None:
+                yield Ref(kind, name, src_node or r.node)
 
 
 def _interp(recipe, text: str) -> str | None:
