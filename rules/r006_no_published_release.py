@@ -20,6 +20,9 @@ class NoPublishedRelease(Rule):
 
     A recipe directory that is not a git repository (an exported copy, a recipe nested in another
     project) gives no answer either way, so the rule stays silent there rather than guess.
+
+    abra's R013 (the recipe's repository exists on git.coopcloud.tech) has no offline equivalent at all:
+    it is out of scope, and recipelint has no R013 rather than one that cannot know (docs/abra-parity.md).
     """
     fix = """
     Tag a release with an annotated tag, e.g. `git tag -a 0.1.0+1.25.3 -m "first release"` (or
