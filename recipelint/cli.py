@@ -126,54 +126,40 @@ def check(paths, overlay, fmt, select, ignore, fail_on, show_fix, output, catalo
 
 
 @main.command("rules")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]), default="text", show_default=True,
+              help="markdown: the full reference, as docs/rules.md holds it (python -m recipelint.docs).")
 def list_rules(fmt):
-    """List every rule: code, name, severity, class, probe and summary."""
+    """List every rule: code, name, severity, class, live probe and summary."""
     import json
 
-    from . import engine
+    from . import docs
 
-    rows = [(r.code, r.name, r.severity, r.category, r.probe or "-", r.summary) for r in engine.discover()]
-    rows += [(m.code, m.name, m.severity, m.category, "-", m.summary) for m in engine.META.values()]
-    rows.sort()
+    rules = docs.all_rules()
+    if fmt == "markdown":
+        click.echo(docs.render_markdown(rules), nl=False)
+        return
+    rows = [(r.code, r.name, r.severity, r.category, getattr(r, "probe", None) or "-", " ".join(r.summary.split()))
+            for r in rules]
     if fmt == "json":
         keys = ("code", "name", "severity", "class", "probe", "summary")
         click.echo(json.dumps([dict(zip(keys, r)) for r in rows], indent=2))
         return
-    for code, name, sev, cat, probe, summary in rows:
-        click.echo(f"{code:5} {name:38} {sev:8} {cat:14} {probe:18} {summary}")
+    widths = [max(len(r[i]) for r in rows + [("code", "name", "severity", "class", "probe", "")]) for i in range(5)]
+    for row in [("code", "name", "severity", "class", "probe", "summary")] + rows:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row[:5], widths)) + "  " + row[5])
 
 
 @main.command("rule")
 @click.argument("code")
 def explain(code):
-    """Explain one rule: what it finds, why it matters, how to fix it, and its examples."""
-    import textwrap
+    """Explain one rule (by code or name): what it finds, why it matters, how to fix it, its live probe and
+    its examples."""
+    from . import docs
 
-    from . import engine
-
-    code = code.upper()
-    rules = {r.code: r for r in engine.discover()}
-    by_name = {r.name: r for r in rules.values()}
-    r = rules.get(code) or by_name.get(code.lower()) or engine.META.get(code)
+    r = docs.find_rule(code)
     if r is None:
-        _fail(f"rule {code}: unknown code (see `recipelint rules`)")
-
-    def para(t: str) -> str:
-        return "\n\n".join(textwrap.fill(" ".join(p.split()), 88) for p in textwrap.dedent(t).strip().split("\n\n"))
-
-    click.echo(f"{r.code} {r.name}  [{r.severity}, {r.category}"
-               + (f", probe: {r.probe}]" if r.probe else "]"))
-    click.echo(f"\n{para(r.summary)}\n\nWhy\n{para(r.why)}\n\nFix\n{para(r.fix)}")
-    for label, exs in (("Valid", getattr(r, "valid", [])), ("Invalid", getattr(r, "invalid", []))):
-        for i, ex in enumerate(exs, start=1):
-            click.echo(f"\n{label} example {i}" + (f": {ex.note}" if ex.note else ""))
-            for path, content in ex.all_files().items():
-                click.echo(f"--- {path}")
-                click.echo(textwrap.indent(content.rstrip("\n"), "  "))
-            for path, content in ex.overlay.items():
-                click.echo(f"--- overlay/{path}")
-                click.echo(textwrap.indent(content.rstrip("\n"), "  "))
+        _fail(f"rule {code}: unknown code or name (see `recipelint rules`)")
+    click.echo(docs.rule_text(r), nl=False)
 
 
 @main.command("confirm")
