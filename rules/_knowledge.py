@@ -161,3 +161,6 @@ TRAEFIK_PROTOCOLS = ("http", "tcp", "udp")
 # Values of traefik.enable that switch routing on (after interpolation): Go's strconv.ParseBool.
 TRAEFIK_TRUE = ("1", "t", "T", "TRUE", "true", "True")
 TRAEFIK_FALSE = ("0", "f", "F", "FALSE", "false", "False")
+# The entrypoints the Co-op Cloud traefik recipe defines for HTTP routers (P006). Its overlays add
+# TCP/UDP entrypoints (gitea-ssh, ssb-muxrpc, smtp-submission...), which P006 does not judge.
+TRAEFIK_HTTP_ENTRYPOINTS = ("web", "web-secure")

@@ -15,7 +15,7 @@ from recipelint.testing import build_repo, write_files
 
 ROOT = Path(__file__).resolve().parent.parent
 MINE = ("I002", "I003", "I004", "I005", "I006", "I007", "I008", "I009", "I010", "I011",
-        "P001", "P002", "P003", "P004")
+        "P001", "P002", "P003", "P004", "P005", "P006")
 
 
 def cli(*args):
