@@ -48,7 +48,8 @@ def image_ref(recipe, node: YNode | None) -> ImageRef | None:
     name, tag = (text[:colon], text[colon + 1:]) if colon > slash else (text, None)
     if unresolved(name) or not name:
         return None
-    return ImageRef(name, tag, digest, unresolved(tag))
+    # an empty tag (`app:${TAG}` with `TAG=` in .env.sample) is left for the operator to fill in: not judged
+    return ImageRef(name, tag, digest, unresolved(tag) or tag == "")
 
 
 # ---------------------------------------------------------------- services across variants

@@ -39,6 +39,8 @@ class ImageUntagged(Rule):
                 note="an unresolved variable is not judged"),
         Example(compose='version: "3.8"\nservices:\n  app:\n    image: nginx:${NGINX_VERSION}\n',
                 note="a tag from a variable is a tag"),
+        Example(compose='version: "3.8"\nservices:\n  app:\n    image: nginx:${NGINX_VERSION}\n',
+                env="NGINX_VERSION=\n", note="a tag the operator fills in is not judged"),
     ]
     invalid = [
         Example(compose='version: "3.8"\nservices:\n  app:\n    image: nginx\n', expect=[(4, 12)]),
