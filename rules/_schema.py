@@ -109,7 +109,13 @@ def schema_issues(recipe, code: str) -> list[Issue]:
     """The issues with this code in the recipe (all codes are computed on the first call)."""
     cache = recipe.__dict__.get("_schema_issues")
     if cache is None:
-        cache = recipe.__dict__["_schema_issues"] = _all_issues(recipe)
+        try:
+            cache = recipe.__dict__["_schema_issues"] = _all_issues(recipe)
+        except Exception:
+            # e.g. jsonschema or check-jsonschema missing: the first S rule reports it (as E001), the others
+            # stay quiet rather than repeating the same failure a dozen times
+            recipe.__dict__["_schema_issues"] = []
+            raise
     return [i for i in cache if i.code == code]
 
 

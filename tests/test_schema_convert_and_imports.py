@@ -73,3 +73,19 @@ def test_ignore_S_never_imports_jsonschema(tmp_path):
 
 def test_schema_rules_import_jsonschema_but_never_the_check_jsonschema_package(tmp_path):
     assert _imported_after_check(tmp_path, "--select", "S") == "MODS ['jsonschema']"
+
+
+def test_a_schema_failure_is_reported_once_not_by_every_S_rule(tmp_path, monkeypatch):
+    from recipelint.model import Recipe
+    from recipelint_rules import _schema
+
+    rec = tmp_path / "rec"
+    rec.mkdir()
+    (rec / "compose.yml").write_text("services:\n  app:\n    image: nginx:1.25\n")
+
+    def broken():
+        raise RuntimeError("the check-jsonschema package (which ships the compose-spec schema) is not installed")
+
+    monkeypatch.setattr(_schema, "_compose_validator", broken)
+    found = engine.run(Recipe.load(rec), [r for r in engine.discover() if r.code.startswith("S")])
+    assert [(f.code, "check-jsonschema" in f.message) for f in found] == [("E001", True)]
