@@ -227,3 +227,56 @@ def test_integrity_rules_import_nothing_heavy(tmp_path):
                        env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == "[]"
+
+
+# ---------------------------------------------------------------- properties
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_NAMES = st.from_regex(r"[a-z][a-z0-9_]{0,11}", fullmatch=True)
+_VARS = st.from_regex(r"[A-Z][A-Z0-9_]{0,11}", fullmatch=True).filter(lambda v: v != "STACK_NAME")
+_QUOTE = st.sampled_from(["", "'", '"'])
+_INDENT = st.sampled_from([2, 4])
+
+
+def _at(text: str, line: int, col: int) -> str:
+    return text.splitlines()[line - 1][col - 1:]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(vol=_NAMES, secret=_NAMES, var=_VARS, q=_QUOTE, ind=_INDENT)
+def test_positions_point_at_the_name_whatever_the_style(tmp_path_factory, vol, secret, var, q, ind):
+    """I003, I005 and I006 report at the exact column where the name is written, quoted or not."""
+    i = " " * ind
+    compose = (f"services:\n{i}app:\n{i}{i}image: {q}nginx:${{{var}}}{q}\n{i}{i}volumes:\n"
+               f"{i}{i}  - {q}{vol}:/data{q}\n{i}{i}secrets:\n{i}{i}  - {q}{secret}{q}\n")
+    d = tmp_path_factory.mktemp("p") / "r"
+    write_files(d, {"compose.yml": compose, ".env.sample": "TYPE=r\n"})
+    found = {f.code: f for f in run_rules(d)}
+    assert sorted(found) == ["I003", "I005", "I006"]
+    assert _at(compose, found["I003"].line, found["I003"].column).startswith(vol + ":")
+    assert _at(compose, found["I005"].line, found["I005"].column).startswith(secret)
+    assert _at(compose, found["I006"].line, found["I006"].column).startswith("${" + var + "}")
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(_VARS, min_size=9, max_size=9, unique=True), listform=st.booleans())
+def test_only_interpolation_is_never_judged(tmp_path_factory, names, listform):
+    """Every reference slot holds nothing but an (operator-documented) unresolved variable: no finding."""
+    net, vol, cfg, sec, path, enable, svc, mw, ver = (f"${{{n}}}" for n in names)
+    labels = {"traefik.enable": enable, "traefik.http.routers.${STACK_NAME}.rule": "Host(`x`)",
+              "traefik.http.routers.${STACK_NAME}.service": svc,
+              "traefik.http.routers.${STACK_NAME}.middlewares": mw,
+              "traefik.http.routers.${STACK_NAME}.entrypoints": ver,
+              "coop-cloud.${STACK_NAME}.version": ver}
+    if listform:
+        lab = "".join(f'        - "{k}={v}"\n' for k, v in labels.items())
+    else:
+        lab = "".join(f'        {k}: "{v}"\n' for k, v in labels.items())
+    compose = (f'services:\n  app:\n    image: nginx:1.27\n    networks: ["{net}"]\n'
+               f'    volumes: ["{vol}:/data"]\n    configs: ["{cfg}"]\n    secrets: ["{sec}"]\n'
+               f"    deploy:\n      labels:\n{lab}configs:\n  c:\n    file: {path}\n")
+    d = tmp_path_factory.mktemp("q") / "r"
+    write_files(d, {"compose.yml": compose, ".env.sample": "".join(f"#{n}=\n" for n in names)})
+    assert mine(run_rules(d)) == []
