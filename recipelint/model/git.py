@@ -38,9 +38,12 @@ class GitRepo:
     @classmethod
     def open(cls, root: Path) -> "GitRepo | None":
         """The repository whose top level is exactly ``root`` (a recipe nested in another repo has none)."""
-        if not (root / ".git").exists():
+        dotgit = root / ".git"
+        if (dotgit / "HEAD").is_file() and (dotgit / "objects").is_dir():
+            return cls(root)  # a .git directory in root: root is that repository's top level, no git process
+        if not dotgit.exists():
             return None
-        try:
+        try:  # a .git file (worktree, submodule) or something unusual: ask git
             top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"],
                                  capture_output=True, text=True, timeout=30)
         except (OSError, subprocess.SubprocessError):
@@ -56,12 +59,21 @@ class GitRepo:
         return r.stdout
 
     @cached_property
+    def _refs(self) -> list[list[str]]:
+        """[full name, short name, object, peeled object, object type] of every tag, branch and remote
+        branch, from one git process (releases, tags and branches all read this)."""
+        out = self._git("for-each-ref", "refs/tags", "refs/heads", "refs/remotes",
+                        "--format=%(refname)%09%(refname:short)%09%(objectname)%09%(*objectname)%09%(objecttype)",
+                        check=False)
+        return [(line.split("\t") + [""] * 5)[:5] for line in out.splitlines()]
+
+    def _ref_lines(self, *prefixes: str):
+        return [r for r in self._refs if r[0].startswith(prefixes)]
+
+    @cached_property
     def releases(self) -> list[Release]:
-        out = self._git("for-each-ref", "refs/tags",
-                        "--format=%(refname:short)%09%(objectname)%09%(*objectname)", check=False)
         rels = []
-        for line in out.splitlines():
-            name, obj, peeled = (line.split("\t") + ["", ""])[:3]
+        for _full, name, obj, peeled, _kind in self._ref_lines("refs/tags/"):
             m = _RELEASE.match(name)
             if not m:
                 continue
@@ -78,21 +90,16 @@ class GitRepo:
     @cached_property
     def tags(self) -> dict[str, bool]:
         """Every tag name -> True when it is an annotated tag object, False for a lightweight tag."""
-        out = self._git("for-each-ref", "refs/tags", "--format=%(refname:short)%09%(objecttype)", check=False)
         res = {}
-        for line in out.splitlines():
-            name, _, kind = line.partition("\t")
+        for _full, name, _obj, _peeled, kind in self._ref_lines("refs/tags/"):
             if name:
                 res[name] = kind == "tag"
         return res
 
     @cached_property
     def branches(self) -> list[Branch]:
-        out = self._git("for-each-ref", "refs/heads", "refs/remotes",
-                        "--format=%(refname:short)%09%(objectname)", check=False)
         res = []
-        for line in out.splitlines():
-            name, _, obj = line.partition("\t")
+        for _full, name, obj, _peeled, _kind in self._ref_lines("refs/heads/", "refs/remotes/"):
             if name.endswith("/HEAD") or not obj:
                 continue
             res.append(Branch(name, obj))
@@ -112,12 +119,12 @@ class GitRepo:
         return r.returncode == 0
 
     def read(self, rev: str, path: str) -> str | None:
-        """A file's text at ``rev`` (tag, branch or commit), or None if it is not there."""
-        r = subprocess.run(["git", "-C", str(self.root), "show", f"{rev}:{path}"],
-                           capture_output=True, timeout=60)
-        if r.returncode != 0:
-            return None
-        return r.stdout.decode("utf-8", errors="replace")
+        """A file's text at ``rev`` (tag, branch or commit), or None if it is not there (or not a file).
+
+        Every read of this repository goes through one `git cat-file --batch` process."""
+        from .gitbatch import batch_read
+
+        return batch_read(self, f"{rev}:{path}")
 
     def list_files(self, rev: str) -> list[str]:
         return self._git("ls-tree", "-r", "--name-only", rev, check=False).splitlines()

@@ -186,16 +186,15 @@ class _Builder:
         self._done: dict[int, YNode] = {}
 
     def build(self, node, key: YNode | None = None) -> YNode:
-        from ruamel.yaml.nodes import MappingNode, SequenceNode
-
         sm, em = node.start_mark, node.end_mark
         pos = (self.file, sm.line + 1, sm.column + 1, em.line + 1, em.column + 1)
-        if isinstance(node, MappingNode):
+        kind = node.id  # "mapping", "sequence" or "scalar": ruamel's and libyaml's (fastyaml) nodes alike
+        if kind == "mapping":
             out: dict[str, YNode] = {}
             merged: dict[str, YNode] = {}
             for knode, vnode in node.value:
                 if knode.tag == _MERGE:
-                    sources = vnode.value if isinstance(vnode, SequenceNode) else [vnode]
+                    sources = vnode.value if vnode.id == "sequence" else [vnode]
                     for src in sources:
                         built = self.build(src)
                         for k, v in built.items():
@@ -213,13 +212,24 @@ class _Builder:
             for k, v in merged.items():
                 out.setdefault(k, v)
             return YNode(out, *pos, key=key, lines=self.lines)
-        if isinstance(node, SequenceNode):
+        if kind == "sequence":
             return YNode([self.build(n) for n in node.value], *pos, key=key, lines=self.lines)
-        return YNode(_scalar(node), *pos, key=key, style=node.style, lines=self.lines)
+        return YNode(_scalar(node), *pos, key=key, style=node.style or None, lines=self.lines)
 
 
 def load_yaml(text: str, file: str) -> tuple[YNode | None, list[Problem]]:
     """Parse one YAML document. Never raises: problems come back with positions."""
+    from .fastyaml import Unavailable, compose
+
+    try:  # libyaml when installed, with ruamel's tags and marks (fastyaml); ruamel's own composer otherwise
+        node = compose(text)
+    except Unavailable:
+        pass
+    else:
+        if node is None:
+            return None, []
+        b = _Builder(file, text.splitlines())
+        return b.build(node), b.problems
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
