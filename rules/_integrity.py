@@ -103,7 +103,7 @@ def service_refs(svc: Service, kind: str, recipe=None) -> Iterator[Ref]:
         for name, n in svc.networks.items():
             name = _interp(recipe, name) if "$" in name else name
             if name is not None:
-                yield Ref(kind, name, _inside(n.key or n))
+                yield Ref(kind, name, inside(n.key or n))
     elif kind == "volumes":
         vols = svc.node.get("volumes")
         for item in (vols.value if vols is not None and vols.is_seq else []):
@@ -114,7 +114,7 @@ def service_refs(svc: Service, kind: str, recipe=None) -> Iterator[Ref]:
                     continue
                 src = _interp(recipe, m.source)
                 if src is not None:
-                    yield Ref(kind, src, _inside(item.get("source")))
+                    yield Ref(kind, src, inside(item.get("source")))
                 continue
             raw = item.text or ""
             cut = _top_level_colon(raw)  # compose interpolates first, then splits `src:target:mode`
@@ -130,10 +130,10 @@ def service_refs(svc: Service, kind: str, recipe=None) -> Iterator[Ref]:
             src_node = r.node.get("source") if r.node.is_map else r.node
             name = _interp(recipe, r.source) if "$" in r.source else r.source
             if name is not None:
-                yield Ref(kind, name, _inside(src_node or r.node))
+                yield Ref(kind, name, inside(src_node or r.node))
 
 
-def _inside(n: YNode) -> YNode:
+def inside(n: YNode) -> YNode:
     """A scalar's text as a node of its own: inside the quotes, where the name is written."""
     if n is not None and n.is_scalar and n.text and n.style in ("'", '"'):
         return synth(n.text, n, 0, len(n.text))

@@ -1,5 +1,5 @@
 from recipelint.rule import WARNING, RECIPE_DEFECT, Example, Rule
-from recipelint_rules._integrity import has_unresolved, interpolate_deploy
+from recipelint_rules._integrity import has_unresolved, inside, interpolate_deploy
 from recipelint_rules._knowledge import VERSION_LABEL
 
 
@@ -44,7 +44,7 @@ class VersionLabelNotLatestRelease(Rule):
             what = "is empty"
         else:
             what = f"names {value}, which no tag in the repository has"
-        yield self.finding(label.value_node, f"the version label of 'app' {what}, but the latest release tag is "
+        yield self.finding(inside(label.value_node), f"the version label of 'app' {what}, but the latest release tag is "
                                              f"{rel.tag}; abra reports and upgrades deployed apps from this label",
                            service="app", data={"label": value, "release": rel.tag})
 

@@ -1,4 +1,5 @@
 from recipelint.rule import ERROR, RECIPE_DEFECT, Example, Rule
+from recipelint_rules._integrity import inside
 from recipelint_rules._knowledge import TRAEFIK_LABEL_PREFIX
 
 
@@ -29,7 +30,7 @@ class TraefikLabelsNotInDeploy(Rule):
             in_deploy = set(deploy.value) if deploy is not None and deploy.is_map else set()
             for key, value in node.items():
                 if key.startswith(TRAEFIK_LABEL_PREFIX) and key not in in_deploy:
-                    yield self.finding(value.key or value,
+                    yield self.finding(inside(value.key or value),
                                        f"service '{svc.name}': {key} is a container label; Traefik in Swarm mode "
                                        "reads only deploy.labels, so it never sees it", service=svc.name,
                                        data={"label": key})

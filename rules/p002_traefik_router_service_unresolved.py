@@ -1,5 +1,5 @@
 from recipelint.rule import ERROR, RECIPE_DEFECT, Example, Rule
-from recipelint_rules._integrity import unresolved_only
+from recipelint_rules._integrity import inside, unresolved_only
 from recipelint_rules._traefik import enabled, first, groups, parse
 
 
@@ -43,7 +43,7 @@ class TraefikRouterServiceUnresolved(Rule):
                     t = target[-1]
                     if not t.value or unresolved_only(t.value) or "@" in t.value or (proto, t.value) in defined:
                         continue
-                    yield self.finding(t.label.value_node,
+                    yield self.finding(inside(t.label.value_node),
                                        f"service '{svc.name}': {proto} router '{rname}' sends traffic to service "
                                        f"'{t.value}', which no traefik.{proto}.services label of this stack "
                                        "defines; Traefik drops the router", service=svc.name,
@@ -51,7 +51,7 @@ class TraefikRouterServiceUnresolved(Rule):
                     continue
                 mine = sorted(n for p, n in own if p == proto)
                 if len(mine) > 1:
-                    yield self.finding(first(labels).label.key_node,
+                    yield self.finding(inside(first(labels).label.key_node),
                                        f"service '{svc.name}': {proto} router '{rname}' has no service label, and "
                                        f"this service defines {len(mine)} ({', '.join(mine)}); Traefik cannot "
                                        "choose and drops the router", service=svc.name, data={"router": rname})

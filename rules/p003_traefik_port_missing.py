@@ -1,4 +1,5 @@
 from recipelint.rule import ERROR, RECIPE_DEFECT, Example, Rule
+from recipelint_rules._integrity import inside
 from recipelint_rules._traefik import enable_label, enabled, first, groups, parse
 
 
@@ -29,7 +30,7 @@ class TraefikPortMissing(Rule):
             tl = parse(recipe, svc)
             services = groups(tl, "services")
             if not services:
-                yield self.finding(enable_label(svc).key_node,
+                yield self.finding(inside(enable_label(svc).key_node),
                                    f"service '{svc.name}' enables Traefik but defines no "
                                    "traefik.<protocol>.services.<name>.loadbalancer.server.port; in Swarm mode "
                                    "Traefik cannot find the port and skips the service", service=svc.name)
@@ -39,7 +40,7 @@ class TraefikPortMissing(Rule):
                 if "loadbalancer.server.port" in opts or any(o.startswith(("weighted.", "mirroring."))
                                                               for o in opts):
                     continue
-                yield self.finding(first(labels).label.key_node,
+                yield self.finding(inside(first(labels).label.key_node),
                                    f"service '{svc.name}': {proto} service '{name}' has no "
                                    "loadbalancer.server.port; in Swarm mode Traefik cannot find the port and "
                                    "skips the service", service=svc.name, data={"service": name})

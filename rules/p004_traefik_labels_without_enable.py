@@ -1,4 +1,5 @@
 from recipelint.rule import WARNING, RECIPE_DEFECT, Example, Rule
+from recipelint_rules._integrity import inside
 from recipelint_rules._traefik import enable_label, parse
 
 
@@ -28,7 +29,7 @@ class TraefikLabelsWithoutEnable(Rule):
             if not tl:
                 continue
             t = min(tl, key=lambda t: (t.label.key_node.line or 0, t.label.key_node.col or 0))
-            yield self.finding(t.label.key_node,
+            yield self.finding(inside(t.label.key_node),
                                f"service '{svc.name}' has Traefik {t.section[:-1]} labels but no traefik.enable=true; "
                                "Co-op Cloud's Traefik (exposedByDefault: false) ignores them", service=svc.name)
 
