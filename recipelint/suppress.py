@@ -47,6 +47,7 @@ def parse(text: str, root: str, path: str) -> list[Directive]:
     if "recipelint:" not in text:
         return out
     lines = text.splitlines()
+    following: list[int | None] | None = None  # line -> the next code line after it, computed once
     for i, line in enumerate(lines, start=1):
         m = _DIRECTIVE.search(line)
         if not m:
@@ -67,7 +68,9 @@ def parse(text: str, root: str, path: str) -> list[Directive]:
             if before[:opener].strip():
                 target = i  # a trailing comment: this line
             else:
-                target = _next_code_line(lines, i)
+                if following is None:
+                    following = _next_code_lines(lines)
+                target = following[i]
         out.append(Directive(root, path, i, m.start() + 1, file_level, codes, reason, target, bad))
     return out
 
@@ -83,15 +86,18 @@ def _comment_start(before: str) -> int | None:
     return best
 
 
-def _next_code_line(lines: list[str], i: int) -> int | None:
-    for j in range(i, len(lines)):  # lines[j] is line j+1
-        s = lines[j].strip()
-        if not s:
-            continue
-        if s.startswith(("#", "{{/*", "{{- /*", "//", ";", "<!--")) and _is_whole_comment(s):
-            continue
-        return j + 1
-    return None
+def _next_code_lines(lines: list[str]) -> list[int | None]:
+    """For each line number i (1-based), the first line after it that is neither blank nor only a
+    comment (None at the end). One backward pass, so a file full of comments stays linear."""
+    out: list[int | None] = [None] * (len(lines) + 2)
+    nxt = None
+    for j in range(len(lines), 0, -1):
+        out[j] = nxt
+        s = lines[j - 1].strip()
+        if s and not (s.startswith(("#", "{{/*", "{{- /*", "//", ";", "<!--")) and _is_whole_comment(s)):
+            nxt = j
+    out[0] = nxt
+    return out
 
 
 def _is_whole_comment(s: str) -> bool:
