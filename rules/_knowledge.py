@@ -164,3 +164,8 @@ TRAEFIK_FALSE = ("0", "f", "F", "FALSE", "false", "False")
 # The entrypoints the Co-op Cloud traefik recipe defines for HTTP routers (P006). Its overlays add
 # TCP/UDP entrypoints (gitea-ssh, ssb-muxrpc, smtp-submission...), which P006 does not judge.
 TRAEFIK_HTTP_ENTRYPOINTS = ("web", "web-secure")
+# Services into whose environment abra itself copies every variable of the app's env file (and
+# abra.sh exports, STACK_NAME) at deploy, without overriding what the recipe sets (abra's
+# ExposeAllEnv, for the service called `app`). A golang template mounted by them can read any
+# variable the operator's env has (I008).
+ABRA_ENV_EXPOSED_SERVICES = ("app",)

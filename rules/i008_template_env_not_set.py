@@ -1,5 +1,13 @@
 from recipelint.rule import ERROR, RECIPE_DEFECT, Example, Loc, Rule
-from recipelint_rules._integrity import service_env_names, template_uses
+from recipelint_rules._integrity import documented_vars, service_env_names, template_uses
+from recipelint_rules._knowledge import ABRA_ENV_EXPOSED_SERVICES
+
+
+def _env_names(recipe, svc):
+    names = service_env_names(recipe, svc)
+    if names is not None and svc.name in ABRA_ENV_EXPOSED_SERVICES:
+        names |= documented_vars(recipe)  # abra copies the app's whole env into `app`
+    return names
 
 
 class TemplateEnvNotSet(Rule):
@@ -14,7 +22,10 @@ class TemplateEnvNotSet(Rule):
     template's `{{ env "X" }}` looks X up in that task's container environment: the service's
     `environment:` (and `env_file:`), nothing else. Not the app's `.env`, not abra.sh, not the
     image's ENV. A variable the service does not list renders as an empty string without any
-    error, so `server {{ env "STACK_NAME" }}_app:3000;` quietly becomes `server _app:3000;`. A
+    error, so `server {{ env "STACK_NAME" }}_app:3000;` quietly becomes `server _app:3000;`. The
+    one exception is the service called `app`: abra copies the app's whole env (every variable
+    `.env.sample` offers, abra.sh exports, STACK_NAME) into its environment at deploy, so for `app`
+    only variables the recipe never mentions are reported. A
     service is judged on every variant of the recipe: an overlay that adds the variable to the
     service counts. A call on a comment line of the rendered file (`#`, `;`, `//`) is left alone:
     it renders, but nothing reads it.
@@ -25,11 +36,15 @@ class TemplateEnvNotSet(Rule):
     """
 
     def check(self, recipe):
-        for svc, what, src, ref in template_uses(recipe, "env", service_env_names, skip_comments=True):
+        for svc, what, src, ref in template_uses(recipe, "env", _env_names, skip_comments=True):
+            where = f"whose environment does not set {ref.arg} in any variant"
+            if svc in ABRA_ENV_EXPOSED_SERVICES:
+                where = (f"whose environment does not set {ref.arg}, and neither does .env.sample (which abra "
+                         f"copies into '{svc}')")
             yield self.finding(Loc(src.file, ref.line, ref.col, ref.line, ref.end_col),
-                               f"{what} is rendered for service '{svc}', whose environment does not set {ref.arg} "
-                               f"in any variant; env \"{ref.arg}\" renders as an empty string. Add `- {ref.arg}` "
-                               f"to the environment of '{svc}'", service=svc, data={"variable": ref.arg})
+                               f"{what} is rendered for service '{svc}', {where}; env \"{ref.arg}\" renders as an "
+                               f"empty string. Add `- {ref.arg}` to the environment of '{svc}'", service=svc,
+                               data={"variable": ref.arg})
 
     valid = [
         Example(compose="""\
@@ -82,6 +97,20 @@ configs:
         Example(compose="""\
 services:
   app:
+    image: traefik:v3.1
+    configs:
+      - source: traefik_yml
+        target: /etc/traefik/traefik.yml
+configs:
+  traefik_yml:
+    file: traefik.yml.tmpl
+    template_driver: golang
+""", files={"traefik.yml.tmpl": 'email: {{ env "LETS_ENCRYPT_EMAIL" }}\nname: {{ env "STACK_NAME" }}\n'},
+                env="LETS_ENCRYPT_EMAIL=certs@example.com\n",
+                note="abra copies the app's whole env into the service called app"),
+        Example(compose="""\
+services:
+  app:
     image: nginx:1.27
     configs: [plain]
 configs:
@@ -105,7 +134,7 @@ configs:
                 expect=[("nginx.conf.tmpl", 2, 12)], note="the stack name is not in the proxy's environment"),
         Example(compose="""\
 services:
-  app:
+  mailer:
     image: alpine:3.20
     environment:
       - SMTP_HOST=${SMTP_HOST}
@@ -119,4 +148,18 @@ configs:
 """, files={"msmtp.conf.tmpl": 'host {{ env "SMTP_HOST" }}\n{{ if eq (env "SMTP_AUTH") "on" }}auth on{{ end }}\n'},
                 env="SMTP_HOST=mail.example.com\n#SMTP_AUTH=on\n",
                 expect=[("msmtp.conf.tmpl", 2, 11)], note="a variable read inside a condition, only set in .env"),
+        Example(compose="""\
+services:
+  app:
+    image: traefik:v3.1
+    configs:
+      - source: traefik_yml
+        target: /etc/traefik/traefik.yml
+configs:
+  traefik_yml:
+    file: traefik.yml.tmpl
+    template_driver: golang
+""", files={"traefik.yml.tmpl": 'email: {{ env "LETS_ENCRYPT_EMAIL" }}\n'}, env="DOMAIN=example.com\n",
+                expect=[("traefik.yml.tmpl", 1, 8)],
+                note="even abra's copy cannot provide what the recipe never offers"),
     ]

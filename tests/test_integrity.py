@@ -69,7 +69,7 @@ configs:
     file: robots.txt
 """,
     "nginx.conf.tmpl": 'server {\n  server_name {{ env "DOMAIN" }};\n'
-                       '  location / { proxy_pass http://{{ env "STACK_NAME" }}_php:9000; }\n'
+                       '  location / { proxy_pass http://{{ env "PHP_SERVER" }}:9000; }\n'
                        '  # {{ secret "htpasswd" }}\n}\n',
     "abra.sh": "export NGINX_CONF_VERSION=v1\n",
     ".env.sample": "TYPE=site\nDOMAIN=site.example.com\n#LETS_ENCRYPT_ENV=production\n",
@@ -80,7 +80,7 @@ EXPECTED = [
     ("I002", "compose.yml", 7, 23),  # backend: not declared
     ("I003", "compose.yml", 9, 9),  # site-data vs site_data
     ("I007", "compose.yml", 32, 11),  # robots.txt is not there
-    ("I008", "nginx.conf.tmpl", 3, 34),  # STACK_NAME not in the service's environment
+    ("I008", "nginx.conf.tmpl", 3, 34),  # PHP_SERVER: nowhere (abra copies .env.sample into app)
     ("I009", "nginx.conf.tmpl", 4, 5),  # htpasswd not mounted
     ("P001", "compose.yml", 14, 10),  # traefik.enable as a container label
     ("P002", "compose.yml", 18, 55),  # router -> ${STACK_NAME}-app, defined as ${STACK_NAME}
@@ -111,7 +111,7 @@ def test_the_fixed_recipe_is_clean(tmp_path):
                             .replace("    labels:\n      - \"traefik.enable=true\"\n", "")
                             .replace("      labels:\n", "      labels:\n        - \"traefik.enable=true\"\n")
                             .replace("service=${STACK_NAME}-app", "service=${STACK_NAME}")
-                            .replace("      - DOMAIN\n", "      - DOMAIN\n      - STACK_NAME\n")
+                            .replace("      - DOMAIN\n", "      - DOMAIN\n      - PHP_SERVER=${STACK_NAME}_php\n")
                             .replace("    environment:", "    secrets: [htpasswd]\n    environment:")
                             .replace("  robots:\n    file: robots.txt\n",
                                      "secrets:\n  htpasswd:\n    external: true\n"))
