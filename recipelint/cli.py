@@ -99,20 +99,17 @@ def check(paths, overlay, fmt, select, ignore, fail_on, show_fix, output, catalo
     failing = False
     configs: dict = {}
     for p, r in recipes:
-        try:
-            cfg = config.for_recipe(p, explicit=config_file, isolated=isolated, known_codes=codes, _cache=configs)
+        try:  # the nearest config file; flags win over it (recipelint.config)
+            chosen, eff, cfg = config.prepare(p, r, rules, codes, select=sel, ignore=ign, fail_on=fail_on,
+                                              no_inline_ignores=no_inline_ignores, config_file=config_file,
+                                              isolated=isolated, cache=configs)
         except config.ConfigError as exc:
             _fail(str(exc))
-        eff = config.effective(cfg, select=sel, ignore=ign, fail_on=fail_on, no_inline_ignores=no_inline_ignores)
-        r.config = cfg  # rules read its `knowledge` through recipelint.config.knowledge
-        chosen = engine.select(rules, eff.select, eff.ignore)
         found = run_cached(p, r, chosen, select_=eff.select, ignore=eff.ignore, overlay=overlay,
                            use_cache=not no_cache, config_key=cfg.key(), inline_ignores=eff.inline_ignores,
                            keep_suppressed=True)
-        found = [f for f in found if not cfg.ignored_in(f.path, f.code)]
-        threshold = SEVERITY_RANK[eff.fail_on]
-        failing = failing or any(f.suppressed is None and SEVERITY_RANK.get(f.severity, 2) >= threshold
-                                 for f in found)
+        found, fails = config.finish(cfg, eff, found)
+        failing = failing or fails
         findings.extend(found)
         roots[(r.name, "recipe")] = str(p)
         if overlay is not None:

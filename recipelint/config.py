@@ -220,3 +220,28 @@ def effective(cfg: Config, *, select=None, ignore=None, fail_on=None, no_inline_
         fail_on=fail_on or cfg.fail_on or "error",
         inline_ignores=False if no_inline_ignores else (cfg.inline_ignores is not False),
     )
+
+
+def prepare(recipe_dir: Path, recipe, rules, known_codes: set[str], *, select=None, ignore=None, fail_on=None,
+            no_inline_ignores=False, config_file: Path | None = None, isolated=False, cache: dict | None = None):
+    """Everything one recipe's run needs from its config and the command line:
+    (the rules to run, the Effective options, the Config). Sets ``recipe.config`` for the rules.
+    Raises ConfigError. (`check PATH` uses it; a catalogue sweep can call it per recipe.)"""
+    from . import engine
+
+    cfg = for_recipe(recipe_dir, explicit=config_file, isolated=isolated, known_codes=known_codes, _cache=cache)
+    eff = effective(cfg, select=select, ignore=ignore, fail_on=fail_on, no_inline_ignores=no_inline_ignores)
+    recipe.config = cfg
+    return engine.select(rules, eff.select, eff.ignore), eff, cfg
+
+
+SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+
+
+def finish(cfg: Config, eff: Effective, findings) -> tuple[list, bool]:
+    """Drop what `per-file-ignores` skips; say whether anything left (not suppressed) reaches `fail-on`."""
+    kept = [f for f in findings if not cfg.ignored_in(f.path, f.code)]
+    threshold = SEVERITY_RANK[eff.fail_on]
+    failing = any(getattr(f, "suppressed", None) is None and SEVERITY_RANK.get(f.severity, 2) >= threshold
+                  for f in kept)
+    return kept, failing
