@@ -1,25 +1,13 @@
 """Configuration files: where they are found, what they set, validation errors, and flags winning."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
 from recipelint import config
 from recipelint.testing import write_files
 
-ROOT = Path(__file__).resolve().parent.parent
+from integrations_helpers import DUMP, cli
 
-DUMP = """\
-services:
-  db:
-    image: postgres:15
-    deploy:
-      labels:
-        backupbot.backup.pre-hook: "pg_dump -U a a > /var/lib/postgresql/data/x.sql"
-"""
 # C001 fires for a read-only config over a file the app rewrites; `myapp` is not in the built-in table.
 MYAPP = """\
 services:
@@ -32,13 +20,6 @@ configs:
   app_ini:
     file: ./app.ini
 """
-
-
-def cli(*args, cwd):
-    r = subprocess.run([sys.executable, "-c", "from recipelint.cli import run; run()", *map(str, args)],
-                       capture_output=True, text=True, cwd=cwd,
-                       env={**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(Path(cwd) / ".cache")})
-    return r.returncode, r.stdout, r.stderr
 
 
 def codes(out: str) -> list[str]:

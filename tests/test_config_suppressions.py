@@ -2,10 +2,6 @@
 ignores, the required reason (X002), unused ignores (X001) and --no-inline-ignores."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
@@ -14,7 +10,8 @@ from recipelint.model import Recipe
 from recipelint.suppress import parse
 from recipelint.testing import write_files
 
-ROOT = Path(__file__).resolve().parent.parent
+from integrations_helpers import cli
+
 RULES = [r for r in engine.discover() if r.code in ("B001", "N001")]
 
 HOOK = '        backupbot.backup.pre-hook: "pg_dump -U a a > /var/lib/postgresql/data/x.sql"'
@@ -153,13 +150,6 @@ def test_no_inline_ignores_disregards_every_comment(tmp_path):
     found = lint(tmp_path, {"compose.yml": dump_compose(trailing="# recipelint: ignore[B001]")},
                  inline_ignores=False)
     assert codes_at(found) == [("B001", "compose.yml", 6, 9)]
-
-
-def cli(*args, cwd=None):
-    r = subprocess.run([sys.executable, "-c", "from recipelint.cli import run; run()", *map(str, args)],
-                       capture_output=True, text=True, cwd=cwd or ROOT,
-                       env={**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(Path(cwd or ROOT) / ".c")})
-    return r.returncode, r.stdout, r.stderr
 
 
 @pytest.fixture

@@ -4,18 +4,10 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 from recipelint import docs, engine
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def cli(*args):
-    r = subprocess.run([sys.executable, "-c", "from recipelint.cli import run; run()", *map(str, args)],
-                       capture_output=True, text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
-    return r.returncode, r.stdout, r.stderr
-
+from integrations_helpers import ROOT, cli
 
 def test_docs_rules_md_is_current():
     current = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")

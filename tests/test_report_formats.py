@@ -2,11 +2,7 @@
 --output-file, and fingerprints that come from structured evidence rather than message text."""
 
 import json
-import os
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import jsonschema
 import pytest
@@ -18,19 +14,10 @@ from recipelint.report.github import annotation
 from recipelint.rule import Finding
 from recipelint.testing import write_files
 
-ROOT = Path(__file__).resolve().parent.parent
+from integrations_helpers import DUMP, ROOT, cli
+
 SCHEMA = json.loads((ROOT / "schemas" / "findings.schema.json").read_text())
 B001 = [r for r in engine.discover() if r.code == "B001"]
-
-DUMP = """\
-services:
-  db:
-    image: postgres:15
-    deploy:
-      labels:
-        backupbot.backup.pre-hook: "pg_dump -U a a > /var/lib/postgresql/data/x.sql"
-"""
-
 
 def finding(**kw):
     base = dict(code="B001", name="backup-dump-not-restored", severity="error", category="recipe-defect",
@@ -43,13 +30,6 @@ def finding(**kw):
 def lint(tmp_path, files, name="rec", **kw):
     write_files(tmp_path / name, files)
     return engine.run(Recipe.load(tmp_path / name), B001, **kw)
-
-
-def cli(*args, cwd):
-    r = subprocess.run([sys.executable, "-c", "from recipelint.cli import run; run()", *map(str, args)],
-                       capture_output=True, text=True, cwd=cwd,
-                       env={**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(Path(cwd) / ".cache")})
-    return r.returncode, r.stdout, r.stderr
 
 
 # ---------------------------------------------------------------- text
