@@ -13,7 +13,8 @@ class UndefinedNetwork(Rule):
     why = """
     `docker stack deploy` only attaches services to networks declared under the top-level
     `networks:` key (plus the implicit `default`). A service that names any other network makes the
-    whole deploy stop with `service app: undefined network "proxy"` before a single task starts.
+    whole deploy stop (`service "app" references network "proxy", which is not declared`) before a
+    single task starts.
     The usual cause is the shared Traefik network `proxy`, used by a service but never declared
     `external: true`, or a network declared only in an overlay that is not deployed.
     """
