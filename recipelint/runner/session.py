@@ -23,7 +23,8 @@ Test hook: with ``RECIPELINT_TEST_PAUSE=<phase>[,<phase>...]`` in the environmen
 once at that phase - ``deploy`` (after the first service is created), ``converge`` (in the
 convergence wait), ``probe`` (just before a probe runs), ``teardown`` (after the services are
 removed) - prints ``recipelint: test pause at <phase>`` on standard error, and waits up to 30 s for
-a signal, so a test can signal a run at a known phase. Without the variable it does nothing.
+a signal, so a test can signal a run at a known phase (SIGUSR1 only ends the pause). Without the
+variable it does nothing.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ KINDS = ("service", "container", "volume", "config", "secret", "network")
 SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, n))
 PAUSE_ENV = "RECIPELINT_TEST_PAUSE"
 PAUSE_SECONDS = 30.0
+ENGINE_WAIT = 60.0  # how long teardown keeps retrying an engine that stopped answering
 REDACTED = "[secret redacted]"
 
 
@@ -159,6 +161,8 @@ class SwarmSession:
         self._raised = False  # Interrupted was raised for it
         self._paused: set[str] = set()
         self._secret_values: list[str] = []
+        self._engine_lost: float | None = None  # when the engine stopped answering (teardown)
+        self._engine_gone: str | None = None  # why teardown gave up on it
 
     # ------------------------------------------------------------ secrets
     def new_secret_value(self) -> str:
@@ -198,7 +202,8 @@ class SwarmSession:
     # ------------------------------------------------------------ test hook
     def checkpoint(self, phase: str) -> None:
         """A phase boundary. Re-raises a signal that was swallowed on the way; with
-        RECIPELINT_TEST_PAUSE naming ``phase``, waits here (once, up to 30 s) for a signal."""
+        RECIPELINT_TEST_PAUSE naming ``phase``, waits here (once, up to 30 s) for a signal
+        (SIGUSR1 just ends the wait)."""
         if self._signal and not self._closing and not self._raised:
             self._raised = True
             raise Interrupted(self._signal, self)
@@ -206,10 +211,19 @@ class SwarmSession:
         if phase not in wanted or phase in self._paused:
             return
         self._paused.add(phase)
+        released: list[int] = []
+        try:  # SIGUSR1 only ends the pause
+            old = signal.signal(signal.SIGUSR1, lambda *_: released.append(1))
+        except (ValueError, AttributeError):
+            old = None
         print(f"recipelint: test pause at {phase} ({PAUSE_ENV})", file=sys.stderr, flush=True)
-        deadline = time.monotonic() + PAUSE_SECONDS
-        while time.monotonic() < deadline and not self._signal:
-            time.sleep(0.05)
+        try:
+            deadline = time.monotonic() + PAUSE_SECONDS
+            while time.monotonic() < deadline and not self._signal and not released:
+                time.sleep(0.05)
+        finally:
+            if old is not None:
+                signal.signal(signal.SIGUSR1, old)
 
     def name_in_use(self, stack: str) -> list[str]:
         """Objects in namespace ``stack`` or named ``stack`` / ``stack_...``, whoever made them."""
@@ -346,12 +360,16 @@ class SwarmSession:
         return out
 
     def keep_commands(self) -> list[str]:
-        """Exact commands that remove what a --keep run left behind."""
+        """Exact commands that remove what a --keep run left behind (by label, if the engine cannot
+        list them now)."""
         names = {k: [] for k in KINDS}
-        for kind in KINDS:
-            for obj in self._owned(kind):
-                if self._verified(obj):
-                    names[kind].append(_name(obj))
+        try:
+            for kind in KINDS:
+                for obj in self._owned(kind):
+                    if self._verified(obj):
+                        names[kind].append(_name(obj))
+        except Exception:  # noqa: BLE001 - the engine does not answer: commands that find them by label
+            return self.label_commands()
         cmds = []
         flt = f"label={OWNER_LABEL}={self.owner}"
         if names["service"]:
@@ -364,95 +382,130 @@ class SwarmSession:
                 cmds.append(f"{cmd} " + " ".join(sorted(names[kind])))
         return cmds
 
-    # ------------------------------------------------------------ teardown
-    def teardown(self, wait: float = 90.0) -> TeardownReport:
-        from docker.errors import APIError, NotFound
+    def label_commands(self) -> list[str]:
+        """Commands that remove everything carrying this session's owner label, whatever it is."""
+        flt = f"--filter label={OWNER_LABEL}={self.owner}"
+        return [
+            f"docker service ls -q {flt} | xargs -r docker service rm",
+            f"docker ps -aq {flt} | xargs -r docker rm -f",
+            f"docker volume ls -q {flt} | xargs -r docker volume rm",
+            f"docker config ls -q {flt} | xargs -r docker config rm",
+            f"docker secret ls -q {flt} | xargs -r docker secret rm",
+            f"docker network ls -q {flt} | xargs -r docker network rm",
+        ]
 
+    # ------------------------------------------------------------ teardown
+    def _list(self, kind: str) -> list:
+        """The objects of ``kind`` this session owns. When the engine stops answering, retry for up to
+        ENGINE_WAIT seconds (it may be restarting, or a proxy in front of it may have dropped the
+        connection); after that, give up for good and return nothing (the residue says what is left)."""
+        while True:
+            if self._engine_gone:
+                return []
+            try:
+                objs = [o for o in self._owned(kind) if self._verified(o)]
+            except Exception as exc:  # noqa: BLE001 - requests/urllib3/docker errors alike
+                now = time.monotonic()
+                if self._engine_lost is None:
+                    self._engine_lost = now
+                    self.log(f"the engine does not answer during teardown ({_short(exc)}); "
+                             f"retrying for up to {ENGINE_WAIT:g}s")
+                if now - self._engine_lost > ENGINE_WAIT:
+                    self._engine_gone = _short(exc)
+                    return []
+                time.sleep(0.5)
+                continue
+            if self._engine_lost is not None:
+                self.log(f"the engine answers again after {time.monotonic() - self._engine_lost:.1f}s; "
+                         "teardown continues")
+                self._engine_lost = None
+            return objs
+
+    @staticmethod
+    def _remove(kind: str, obj) -> str | None:
+        """Remove one object; None when it is gone, else why not."""
+        from docker.errors import NotFound
+
+        try:
+            if kind == "container":
+                obj.remove(force=True)
+            else:
+                obj.remove()
+        except NotFound:
+            return None
+        except Exception as exc:  # noqa: BLE001 - APIError (in use...) or the engine not answering
+            return f"{kind} {_name(obj)}: {_short(exc)}"
+        return None
+
+    def teardown(self, wait: float = 90.0) -> TeardownReport:
         t0 = time.monotonic()
         rep = TeardownReport()
-        c = self.client
-
-        def mine(kind, obj) -> bool:
-            # the owner id was unused when the session began (see __init__), so the label alone proves
-            # that this session made the object, or the engine made it for one of its services
-            return self._verified(obj)
+        self._engine_lost = None
+        self._engine_gone = None
+        # The owner id was unused when the session began (see __init__), so the label alone proves
+        # that this session made an object, or the engine made it for one of its services.
 
         # 1. services
-        for svc in self._owned("service"):
-            if not mine("service", svc):
-                continue
-            try:
-                svc.remove()
+        for svc in self._list("service"):
+            err = self._remove("service", svc)
+            if err:
+                rep.errors.append(err)
+            else:
                 rep.removed.append(f"service {svc.name}")
-            except NotFound:
-                pass
-            except APIError as exc:
-                rep.errors.append(f"service {svc.name}: {_short(exc)}")
         self.checkpoint("teardown")
         # 2. remove their containers. Swarm would stop them itself, but only some 3 s after the service
         # is gone plus the stop grace period (5-6 s in all); an isolation deploy's containers need no
         # graceful stop, so kill them now (`rm -f`) and wait until the engine has let go of them
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
-            left = [x for x in self._owned("container") if mine("container", x)]
+            left = self._list("container")
             if not left:
                 break
             for ctr in left:
-                try:
-                    ctr.remove(force=True)
-                except (NotFound, APIError):
-                    pass
+                self._remove("container", ctr)
             time.sleep(0.2)
-        for ctr in self._owned("container"):
-            if mine("container", ctr):
-                try:
-                    ctr.remove(force=True)
-                except NotFound:
-                    pass
-                except APIError as exc:
-                    rep.errors.append(f"container {ctr.name}: {_short(exc)}")
         # 3. volumes, configs, secrets, networks (retry briefly: endpoints and mounts go away lazily)
         for kind in ("volume", "config", "secret", "network"):
             deadline = time.monotonic() + 30
             while True:
-                pending = [x for x in self._owned(kind) if mine(kind, x)]
                 failed = []
-                for obj in pending:
-                    try:
-                        obj.remove()
+                for obj in self._list(kind):
+                    err = self._remove(kind, obj)
+                    if err:
+                        failed.append(err)
+                    else:
                         rep.removed.append(f"{kind} {_name(obj)}")
-                    except NotFound:
-                        pass
-                    except APIError as exc:
-                        failed.append(f"{kind} {_name(obj)}: {_short(exc)}")
                 if not failed or time.monotonic() > deadline:
                     rep.errors.extend(failed)
                     break
                 time.sleep(1.0)
-        # swarm removes networks (and task containers) asynchronously, and a task that was starting when
-        # its service was removed can still create its container and implicit volume afterwards: keep
-        # sweeping what carries our label until nothing is left (or the deadline passes)
+        # swarm removes networks (and task containers) asynchronously, a task that was starting when
+        # its service was removed can still create its container and implicit volume afterwards, and
+        # a step above may have lost the engine for a moment: keep sweeping what carries our label
+        # until nothing is left (or the deadline passes)
         deadline = time.monotonic() + 30
-        rep.residue = self.residue()
-        while rep.residue and time.monotonic() < deadline:
+        rep.residue = self.residue() if not self._engine_gone else self._gone_residue(rep.removed)
+        while rep.residue and not self._engine_gone and time.monotonic() < deadline:
             time.sleep(0.5)
-            for kind in ("service", "container", "volume", "config", "secret", "network"):
-                for obj in self._owned(kind):
-                    if not mine(kind, obj):
-                        continue
-                    try:
-                        if kind == "container":
-                            obj.remove(force=True)
-                        else:
-                            obj.remove()
+            for kind in KINDS:
+                for obj in self._list(kind):
+                    if not self._remove(kind, obj):
                         rep.removed.append(f"{kind} {_name(obj)}")
-                    except (NotFound, APIError):
-                        pass
-            rep.residue = self.residue()
+            rep.residue = self.residue() if not self._engine_gone else self._gone_residue(rep.removed)
+        if self._engine_gone:
+            rep.errors.append(f"the engine stopped answering for more than {ENGINE_WAIT:g}s "
+                              f"({self._engine_gone}); remove what is left with: " + " ; ".join(self.label_commands()))
         if not rep.residue:
-            rep.errors = [e for e in rep.errors if not e.startswith(("volume ", "network "))]
+            rep.errors = [e for e in rep.errors if not e.startswith(("volume ", "network ", "container "))]
         rep.seconds = round(time.monotonic() - t0, 2)
         return rep
+
+    def _gone_residue(self, removed: list[str]) -> list[str]:
+        """The engine is gone: what this session recorded creating and did not see removed."""
+        done = set(removed)
+        return [f"{x.kind} {x.name} (engine unreachable; not confirmed removed)"
+                for x in self.created if f"{x.kind} {x.name}" not in done] + \
+            [f"anything else labelled {OWNER_LABEL}={self.owner} (engine unreachable)"]
 
 
 def _new_id() -> str:

@@ -13,7 +13,10 @@ How the trials see inside the run, without hooks in the product beyond one:
   runner's only secret generator) to append each value to a file, records each session's stack,
   and can force the first session ids (``_new_id``) to collide with a look-alike;
 - RECIPELINT_TEST_PAUSE=<phase> (documented in recipelint/runner/session.py) makes the run wait
-  at a phase and say so on stderr; the test signals it there, so every signal lands deterministically.
+  at a phase and say so on stderr; the test signals it there, so every signal lands deterministically
+  (SIGUSR1 only ends the pause);
+- engine loss: the run talks to the engine through EngineProxy, a unix socket in front of the
+  engine's that the test cuts (open connections dropped, new ones refused) and restores.
 
 Counts (trials, trials with residue, secret leaks) are printed by the last test (-s to see them).
 """
@@ -24,6 +27,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -63,6 +67,8 @@ def __init__(self, *a, **k):
         f.write(self.stack + "\n")
 
 s.SwarmSession.new_secret_value, s.SwarmSession.__init__ = new_secret_value, __init__
+if os.environ.get("RLF_ENGINE_WAIT"):
+    s.ENGINE_WAIT = float(os.environ["RLF_ENGINE_WAIT"])
 _ids = [x for x in os.environ.get("RLF_IDS", "").split(",") if x]
 if _ids:
     _new = s._new_id
@@ -185,6 +191,81 @@ def lookalike(docker_client, test_images):
                 _retry(obj.remove)
 
 
+# ---------------------------------------------------------------- engine loss
+
+class EngineProxy:
+    """A unix socket in front of the engine's that a trial can cut (new connections refused, open
+    ones dropped) and restore."""
+
+    def __init__(self, path, upstream):
+        self.path, self.upstream = str(path), upstream
+        self.up = True
+        self.pairs = []
+        self.lock = threading.Lock()
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(self.path)
+        self.server.listen(64)
+        self.closed = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while not self.closed:
+            try:
+                c, _ = self.server.accept()
+            except OSError:
+                return
+            if not self.up:
+                c.close()
+                continue
+            u = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                u.connect(self.upstream)
+            except OSError:
+                c.close()
+                continue
+            with self.lock:
+                self.pairs.append((c, u))
+            threading.Thread(target=self._pump, args=(c, u), daemon=True).start()
+            threading.Thread(target=self._pump, args=(u, c), daemon=True).start()
+
+    @staticmethod
+    def _pump(a, b):
+        try:
+            while True:
+                data = a.recv(65536)
+                if not data:
+                    break
+                b.sendall(data)
+        except OSError:
+            pass
+        for s in (a, b):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self):
+        self.up = False
+        with self.lock:
+            pairs, self.pairs = self.pairs, []
+        for c, u in pairs:
+            for s in (c, u):
+                try:
+                    s.shutdown(socket.SHUT_RDWR)
+                    s.close()
+                except OSError:
+                    pass
+
+    def restore(self):
+        self.up = True
+
+    def close(self):
+        self.closed = True
+        self.cut()
+        self.server.close()
+        os.unlink(self.path)
+
+
 # ---------------------------------------------------------------- running a trial
 
 @dataclass
@@ -225,14 +306,15 @@ def _reader(stream, lines: list[str], seen: threading.Event, needle: list[str]):
     stream.close()
 
 
-def run_trial(name: str, client, lookalike, tmp_path, recipe: Path, *, args=(), pause=None, signals=(),
-              ids=(), timeout=120) -> Trial:
-    """Run confirm; with ``pause``, wait for it to stop at that phase and send ``signals`` there.
-    ``signals`` is a list of (phase, signal) pairs, sent in order as each pause is reached."""
+def run_trial(name: str, client, lookalike, tmp_path, recipe: Path, *, args=(), signals=(), ids=(), env=None,
+              after=None, timeout=120) -> Trial:
+    """Run confirm. ``signals``: (phase, action) pairs, in order: wait until the run pauses at the phase,
+    then send the action (a signal, or a callable given the process). ``after(trial)`` runs before the
+    residue is counted."""
     claim = tmp_path / f"claim-{recipe.name}.json"
     claim.write_text(json.dumps(CLAIM).replace('"faults-basic"', json.dumps(recipe.name)))
     values, stacks = tmp_path / f"{name}.secrets", tmp_path / f"{name}.stacks"
-    env = dict(os.environ, RLF_SECRETS=str(values), RLF_STACKS=str(stacks), RLF_IDS=",".join(ids))
+    env = dict(os.environ, RLF_SECRETS=str(values), RLF_STACKS=str(stacks), RLF_IDS=",".join(ids), **(env or {}))
     if signals:
         env["RECIPELINT_TEST_PAUSE"] = ",".join(phase for phase, _ in signals)
     else:
@@ -255,7 +337,7 @@ def run_trial(name: str, client, lookalike, tmp_path, recipe: Path, *, args=(), 
             if any(needle[0] in x for x in list(err_lines)):  # the reader appends before it looks
                 seen.set()
             assert seen.wait(timeout), f"{name}: the run never paused at {phase}:\n{''.join(err_lines)}"
-            p.send_signal(sig)
+            sig(p) if callable(sig) else p.send_signal(sig)
         p.wait(timeout)
     finally:
         if p.poll() is None:
@@ -265,6 +347,8 @@ def run_trial(name: str, client, lookalike, tmp_path, recipe: Path, *, args=(), 
     trial = Trial(name, p.returncode, "".join(out_lines), "".join(err_lines),
                   stacks.read_text().split() if stacks.exists() else [],
                   values.read_text().split() if values.exists() else [])
+    if after is not None:
+        after(trial)
     for stack in trial.stacks:
         trial.residue += leftovers(client, stack)
     trial.leaks = [v for v in trial.secrets if v in trial.stdout or v in trial.stderr]
@@ -423,6 +507,85 @@ def test_an_object_that_already_exists_is_neither_used_nor_touched(docker_client
     assert not any(r.endswith(f" {name}") for r in t.run["removed"]), t.run["removed"]
 
 
+# ---------------------------------------------------------------- the engine goes away
+
+@pytest.fixture()
+def proxy(tmp_path):
+    host = os.environ.get("DOCKER_HOST") or "unix:///var/run/docker.sock"
+    assert host.startswith("unix://"), f"the engine-loss trials need a unix DOCKER_HOST, not {host}"
+    px = EngineProxy(tmp_path / "engine.sock", host[len("unix://"):])
+    yield px
+    px.close()
+
+
+def _docker_sh(cmd: str) -> int:
+    """Run a printed command with Debian's docker CLI (see docs/live-infra.md); its exit code."""
+    docker = shutil.which("docker", path="/usr/bin") or "docker"
+    return subprocess.run(["sh", "-c", cmd.replace("docker ", f"{docker} ")], capture_output=True,
+                          timeout=60).returncode
+
+
+def _cut(px, back_after: float | None, then=signal.SIGUSR1):
+    def action(p):
+        px.cut()
+        if back_after is not None:
+            threading.Timer(back_after, px.restore).start()
+        p.send_signal(then)
+    return action
+
+
+@pytest.mark.parametrize("phase, then, code", [
+    ("probe", signal.SIGTERM, 143),
+    ("probe", signal.SIGUSR1, 2),
+    ("teardown", signal.SIGUSR1, 0),
+], ids=["probe+SIGTERM", "probe", "teardown"])
+def test_engine_lost_for_3s_the_teardown_waits_for_it_and_finishes(docker_client, lookalike, tmp_path, proxy,
+                                                                     phase, then, code):
+    t = run_trial(f"engine-lost-3s@{phase}" + ("+SIGTERM" if then == signal.SIGTERM else ""), docker_client,
+                  lookalike, tmp_path, recipe_copy(tmp_path), signals=[(phase, _cut(proxy, 3.0, then))],
+                  env={"DOCKER_HOST": f"unix://{proxy.path}"})
+    assert t.returncode == code, t.stderr + t.stdout
+    assert "confirm: the engine does not answer during teardown (" in t.stderr, t.stderr
+    assert "confirm: the engine answers again after " in t.stderr, t.stderr
+    assert "Traceback" not in t.stderr
+    if code == 2:
+        f = t.report["findings"][0]
+        assert f["probe_error"].startswith("the engine failed during the run: "), f
+    if code != 143:
+        assert t.run["residue"] == [] and t.run["teardown_errors"] == [], t.run
+
+
+def test_engine_gone_for_good_is_reported_with_commands_that_clean_up(docker_client, lookalike, tmp_path, proxy):
+    """The engine never comes back (teardown gives up after RLF_ENGINE_WAIT=3 s instead of 60 s): one
+    clean report, exit 2, the residue named, and label-based commands that remove it once the engine is back."""
+    cmds: list[str] = []
+
+    def clean_up(trial):
+        proxy.restore()
+        err = [e for e in trial.run["teardown_errors"] if "remove what is left with: " in e]
+        assert len(err) == 1, trial.run["teardown_errors"]
+        cmds.extend(err[0].split("remove what is left with: ", 1)[1].split(" ; "))
+        # run them until nothing is left: a volume or network lets go of its last user a moment later
+        deadline = time.monotonic() + 30
+        while True:
+            codes = [_docker_sh(cmd) for cmd in cmds]
+            if not leftovers(docker_client, trial.stacks[0]) or time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
+        assert codes == [0] * len(cmds), list(zip(cmds, codes))
+
+    t = run_trial("engine-gone@probe", docker_client, lookalike, tmp_path, recipe_copy(tmp_path),
+                  signals=[("probe", _cut(proxy, None))], after=clean_up,
+                  env={"DOCKER_HOST": f"unix://{proxy.path}", "RLF_ENGINE_WAIT": "3"})
+    assert t.returncode == 2, t.stderr
+    assert "Traceback" not in t.stderr
+    run = t.run
+    stack = t.stacks[0]
+    assert f"service {stack}_app (engine unreachable; not confirmed removed)" in run["residue"], run["residue"]
+    assert run["clean"] is False
+    assert cmds[0] == f"docker service ls -q --filter label={OWNER}={stack} | xargs -r docker service rm", cmds
+
+
 # ---------------------------------------------------------------- look-alike stacks
 
 def test_a_session_id_whose_stack_name_is_taken_is_never_used(docker_client, lookalike, tmp_path):
@@ -444,5 +607,5 @@ def test_fault_trial_counts():
           f"look-alike changed: {len(broken)}")
     for x in TRIALS:
         print(f"  {x['name']}: exit {x['exit']}, residue {len(x['residue'])}, leaks {x['leaks']}")
-    assert len(TRIALS) >= 19, [x["name"] for x in TRIALS]
+    assert len(TRIALS) >= 23, [x["name"] for x in TRIALS]
     assert (residue, leaks, broken) == ([], 0, [])
