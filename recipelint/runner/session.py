@@ -278,13 +278,25 @@ class SwarmSession:
         if self._closing or self._signal:
             # teardown is running, or the first signal is still unwinding towards it: let it finish
             when = "again" if self._signal else "during teardown"
-            self.log(f"received {name} {when}: teardown of {self.stack} continues; the run stops when it is done")
             self._signal = self._signal or name
+            self._log_from_handler(f"received {name} {when}: teardown of {self.stack} continues; "
+                                   "the run stops when it is done")
             return
         self._signal = name
-        self.log(f"received {name}: tearing down {self.stack}")
         self._raised = True
+        self._log_from_handler(f"received {name}: tearing down {self.stack}")
         raise Interrupted(name, self)
+
+    def _log_from_handler(self, msg: str) -> None:
+        # the handler may run while the main code is half-way through writing to the same stream;
+        # a buffered writer refuses the reentrant call, so fall back to a raw write
+        try:
+            self.log(msg)
+        except RuntimeError:
+            try:
+                os.write(2, f"recipelint: {msg}\n".encode())
+            except OSError:
+                pass
 
     def install_signal_handlers(self) -> None:
         for sig in SIGNALS:
