@@ -50,6 +50,12 @@ META: dict[str, MetaCode] = {m.code: m for m in [
              "Nothing in it can be checked.", "Make the file readable UTF-8 text."),
     MetaCode("E105", "compose-not-a-mapping", ERROR, RECIPE_DEFECT, "A compose file's top level is not a mapping.",
              "Docker expects `services:` and friends at the top level.", "Make the top level a mapping."),
+    MetaCode("E106", "input-too-large", ERROR, HARNESS,
+             "A file is beyond what recipelint reads: too big, too many lines, nested too deep, "
+             "or its YAML aliases expand too far.",
+             "recipelint bounds its input so that a hostile or runaway file cannot hang or crash it; "
+             "nothing in this file is checked.",
+             "Shrink the file (real recipe files are far below the limits), or split it."),
     MetaCode("X001", "unused-suppression", WARNING, STYLE,
              "A `recipelint: ignore[...]` comment suppresses nothing.",
              "Stale suppressions hide future findings at that line for no reason.", "Remove the comment or the code."),

@@ -70,13 +70,30 @@ class TestFile:
 
     @cached_property
     def module(self):
+        if self.text is None or any(p.code in ("E104", "E106") for p in self.problems):
+            return None  # not read (too large, unreadable): nothing to parse
+        nul = self.text.find("\x00")
+        if nul >= 0:  # Python refuses source with NUL bytes; libcst would report it at 1:1
+            from .yamlnode import offset_position
+
+            line, col = offset_position(self.text, nul)
+            self.problems.append(Problem("E103", self.rel, line, col,
+                                         "Python syntax error: source code cannot contain NUL bytes"))
+            return None
         import libcst as cst
 
         try:
             return cst.parse_module(self.text)
         except cst.ParserSyntaxError as exc:
-            self.problems.append(Problem("E103", self.rel, exc.raw_line, exc.raw_column + 1,
-                                         f"Python syntax error: {exc.message}"))
+            line, col, msg = exc.raw_line, exc.raw_column + 1, exc.message
+            try:  # Python's own parser usually points closer (an unclosed bracket: the bracket)
+                compile(self.text, self.rel, "exec", dont_inherit=True, flags=0x400)  # PyCF_ONLY_AST
+            except SyntaxError as err:
+                if err.lineno:
+                    line, col, msg = err.lineno, err.offset or 1, err.msg
+            except (ValueError, RecursionError, MemoryError):
+                pass
+            self.problems.append(Problem("E103", self.rel, line, col, f"Python syntax error: {msg}"))
             return None
 
     @cached_property
@@ -400,12 +417,48 @@ def discover_tests(recipe_root: Path, recipe_name: str, overlay_root: Path | Non
             continue
         for p in sorted(d.rglob("*.py")):
             rel = p.relative_to(base).as_posix()
-            try:
-                text = p.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                tf = TestFile(kind, rel, p, "")
-                tf.problems.append(Problem("E104", rel, None, None, f"cannot read test file: {exc}"))
-                found.append(tf)
-                continue
-            found.append(TestFile(kind, rel, p, text))
+            text, problem = _read_test(p, base, rel)
+            tf = TestFile(kind, rel, p, text)
+            if problem is not None:
+                tf.problems.append(problem)
+            found.append(tf)
     return found
+
+
+# libcst takes ~2.5 ms per assert; cc-ci test files are a few hundred lines. Beyond these a file is not
+# analysed (E106), so a runaway file cannot stall a run (tests/test_hostile.py).
+MAX_TEST_BYTES = 512 * 1024
+MAX_TEST_LINES = 3_000
+
+
+def _read_test(p: Path, base: Path, rel: str) -> tuple[str, Problem | None]:
+    """A test file's text, or "" and why not: only regular files inside ``base``, bounded in size."""
+    import os
+    import stat
+
+    try:
+        real = p.resolve()
+        if not real.is_relative_to(base.resolve()):
+            return "", Problem("E104", rel, None, None, f"a symlink to {real}, outside {base}; not followed")
+        st = os.stat(real)
+        if not stat.S_ISREG(st.st_mode):
+            return "", Problem("E104", rel, None, None, "not a regular file (a FIFO, device or directory); not read")
+        if st.st_size > MAX_TEST_BYTES:
+            return "", Problem("E106", rel, None, None, f"test file is {st.st_size // 1024} KiB, over the "
+                                                         f"{MAX_TEST_BYTES // 1024} KiB recipelint analyses")
+        with open(real, "rb") as fh:
+            data = fh.read(MAX_TEST_BYTES + 1)
+    except (OSError, RuntimeError) as exc:
+        return "", Problem("E104", rel, None, None, f"cannot read test file: {exc}")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        good = data[:exc.start].decode("utf-8-sig", errors="replace")
+        line = good.count("\n") + 1
+        return "", Problem("E104", rel, line, len(good) - (good.rfind("\n") + 1) + 1,
+                           f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded; save the file as UTF-8")
+    lines = text.count("\n") + (not text.endswith("\n"))
+    if lines > MAX_TEST_LINES:
+        return "", Problem("E106", rel, None, None, f"test file has {lines} lines, over the {MAX_TEST_LINES} "
+                                                     "recipelint analyses")
+    return text, None

@@ -29,22 +29,66 @@ class FileSource:
         raise NotImplementedError
 
 
+# Real recipe files are far below this (the largest compose.yml we know is ~7,000 lines, ~250 KB).
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
 class DirSource(FileSource):
+    """A recipe directory. Reads only regular files inside the recipe: a path or symlink that leaves
+    it, a FIFO, device or directory is never opened (see tests/test_hostile.py)."""
+
     def __init__(self, root: Path):
         self.root = root
         self.unreadable: dict[str, str] = {}
+        self.problems: dict[str, Problem] = {}  # rel -> why it was not (fully) read, with a position
 
     def read(self, rel: str) -> str | None:
+        import os
+        import stat
+
+        if not rel or PurePosixPath(rel).is_absolute() or rel.split("/")[0] == "..":
+            return None  # not in the recipe: whoever named it reports that
         p = self.root / rel
         try:
-            return p.read_text(encoding="utf-8")
+            real = p.resolve()
+            if not real.is_relative_to(self.root.resolve()):
+                self.problems[rel] = Problem("E104", rel, None, None,
+                                             f"a symlink to {real}, outside the recipe; not followed")
+                return None
+            st = os.stat(real)
         except FileNotFoundError:
             return None
-        except IsADirectoryError:
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+            self.problems[rel] = Problem("E104", rel, None, None, f"cannot read file: {exc}")
             return None
-        except (OSError, UnicodeDecodeError) as exc:
-            self.unreadable[rel] = str(exc)
+        if not stat.S_ISREG(st.st_mode):
+            what = "a directory" if stat.S_ISDIR(st.st_mode) else "a FIFO" if stat.S_ISFIFO(st.st_mode) \
+                else "a socket" if stat.S_ISSOCK(st.st_mode) else "a device or other special file"
+            self.problems[rel] = Problem("E104", rel, None, None, f"is {what}, not a regular file; not read")
             return None
+        if st.st_size > MAX_FILE_BYTES:
+            self.problems[rel] = Problem("E106", rel, None, None,
+                                         f"file is {st.st_size / 1048576:.1f} MiB, over the "
+                                         f"{MAX_FILE_BYTES // 1048576} MiB recipelint reads; not read")
+            return None
+        try:
+            with open(real, "rb") as fh:
+                data = fh.read(MAX_FILE_BYTES + 1)
+        except OSError as exc:
+            self.problems[rel] = Problem("E104", rel, None, None, f"cannot read file: {exc}")
+            return None
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            # report the first bad byte where it is, and check the rest of the file as it decodes
+            bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+            good = data[bom:exc.start].decode("utf-8")
+            line = good.count("\n") + 1
+            col = len(good) - (good.rfind("\n") + 1) + 1
+            self.problems[rel] = Problem("E104", rel, line, col,
+                                         f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded "
+                                         "(read as U+FFFD); save the file as UTF-8")
+            return data.decode("utf-8-sig", errors="replace")
 
     def list(self) -> list[str]:
         out = []
@@ -57,7 +101,8 @@ class DirSource(FileSource):
                 continue
             for e in entries:
                 if e.is_dir():
-                    if e.name not in _SKIP_DIRS:
+                    # a symlinked directory is never followed: it may leave the recipe or loop
+                    if e.name not in _SKIP_DIRS and not e.is_symlink():
                         stack.append(e)
                 else:
                     out.append(e.relative_to(self.root).as_posix())
@@ -116,7 +161,10 @@ class Recipe:
         if rel not in self._texts:
             self._texts[rel] = self.source.read(rel)
             unreadable = getattr(self.source, "unreadable", {})
-            if rel in unreadable:
+            problem = getattr(self.source, "problems", {}).get(rel)
+            if problem is not None:
+                self.problems.append(problem)
+            elif rel in unreadable:
                 self.problems.append(Problem("E104", rel, None, None, f"cannot read file: {unreadable[rel]}"))
         return self._texts[rel]
 
@@ -269,7 +317,10 @@ def _norm(rel: str) -> str:
     for p in PurePosixPath(rel.replace("\\", "/")).parts:
         if p in ("", "."):
             continue
-        if p == ".." and parts:
+        if p == "/":  # absolute: stays absolute ("/etc/x", never "//etc/x"); DirSource never reads it
+            parts.append("")
+            continue
+        if p == ".." and parts and parts[-1] not in ("", ".."):  # never above the recipe root
             parts.pop()
             continue
         parts.append(p)

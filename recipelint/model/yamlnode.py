@@ -178,14 +178,57 @@ def _scalar(node) -> Scalar:
     return v
 
 
+# Hostile-input bounds (tests/test_hostile.py). Real compose files nest < 15 levels and expand
+# aliases to a few hundred nodes; a "billion laughs" expands to 10**9.
+MAX_DEPTH = 100  # nesting levels, in the text and once aliases are expanded
+MAX_ALIAS_NODES = 100_000  # nodes created by expanding aliases and merge keys
+# libyaml's composer recurses in C (a stack overflow, not an exception, at ~10**5 levels): only texts
+# that cannot nest deeper than this go to it. Every level needs one of `[{-?:`, so their count bounds it.
+_FAST_MAX_INDICATORS = 10_000
+
+
+class TooComplex(Exception):
+    """The document nests too deep or its aliases expand too far (an E106 problem at line/col)."""
+
+    def __init__(self, message: str, line: int | None, col: int | None):
+        super().__init__(message)
+        self.line = line
+        self.col = col
+
+
 class _Builder:
     def __init__(self, file: str, lines: list[str]):
         self.file = file
         self.lines = lines
         self.problems: list[Problem] = []
-        self._done: dict[int, YNode] = {}
+        self._seen: set[int] = set()  # composer nodes built once already (an alias builds them again)
+        self._depth = 0
+        self._in_alias = 0
+        self._alias_nodes = 0
 
     def build(self, node, key: YNode | None = None) -> YNode:
+        again = id(node) in self._seen
+        self._seen.add(id(node))
+        self._depth += 1
+        self._in_alias += again
+        try:
+            if self._depth > MAX_DEPTH:
+                sm = node.start_mark
+                raise TooComplex(f"YAML nests deeper than {MAX_DEPTH} levels"
+                                 + (" once aliases are expanded (a recursive alias?)" if self._in_alias else "")
+                                 + "; not read", sm.line + 1, sm.column + 1)
+            if self._in_alias:
+                self._alias_nodes += 1
+                if self._alias_nodes > MAX_ALIAS_NODES:
+                    sm = node.start_mark
+                    raise TooComplex(f"YAML aliases expand to more than {MAX_ALIAS_NODES} nodes "
+                                     "(a \"billion laughs\"?); not read", sm.line + 1, sm.column + 1)
+            return self._build(node, key)
+        finally:
+            self._depth -= 1
+            self._in_alias -= again
+
+    def _build(self, node, key: YNode | None = None) -> YNode:
         sm, em = node.start_mark, node.end_mark
         pos = (self.file, sm.line + 1, sm.column + 1, em.line + 1, em.column + 1)
         kind = node.id  # "mapping", "sequence" or "scalar": ruamel's and libyaml's (fastyaml) nodes alike
@@ -205,8 +248,10 @@ class _Builder:
                 if kt is None:
                     kt = "null" if k.value is None else str(k.plain())
                 if kt in out:
+                    first = out[kt].key or out[kt]
                     self.problems.append(Problem("E102", self.file, k.line, k.col,
-                                                 f"duplicate key {kt!r} (first at line {out[kt].key.line}); "
+                                                 f"duplicate key {kt!r} (first at line {first.line}, "
+                                                 f"column {first.col}); "
                                                  "the later value wins in docker, remove one"))
                 out[kt] = self.build(vnode, key=k)
             for k, v in merged.items():
@@ -221,22 +266,34 @@ def load_yaml(text: str, file: str) -> tuple[YNode | None, list[Problem]]:
     """Parse one YAML document. Never raises: problems come back with positions."""
     from .fastyaml import Unavailable, compose
 
-    try:  # libyaml when installed, with ruamel's tags and marks (fastyaml); ruamel's own composer otherwise
-        node = compose(text)
-    except Unavailable:
-        pass
-    else:
-        if node is None:
-            return None, []
-        b = _Builder(file, text.splitlines())
-        return b.build(node), b.problems
+    if sum(text.count(c) for c in "[{-?:") <= _FAST_MAX_INDICATORS:
+        try:  # libyaml when installed, with ruamel's tags and marks (fastyaml); ruamel's own composer otherwise
+            node = compose(text)
+        except (Unavailable, RecursionError):
+            pass
+        else:
+            if node is None:
+                return None, []
+            return _build_root(node, file, text.splitlines())
     from ruamel.yaml import YAML
+    from ruamel.yaml.composer import MaxDepthExceededError
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     yaml = YAML(typ="safe", pure=True)
+    yaml.max_depth = MAX_DEPTH  # the composer recurses once per level: stop it before Python's stack does
     lines = text.splitlines()
     try:
         node = yaml.compose(text)
+    except MaxDepthExceededError as exc:
+        mark = exc.problem_mark
+        return None, [Problem("E106", file, mark.line + 1 if mark else None, mark.column + 1 if mark else None,
+                              f"YAML nests deeper than {MAX_DEPTH} levels; not read")]
+    except ReaderError as exc:  # a character YAML does not allow (NUL, other control characters)
+        line, col = offset_position(text, exc.position)
+        return None, [Problem("E101", file, line, col, f"YAML syntax error: character {chr(exc.character)!r} "
+                              "is not allowed in YAML" if isinstance(exc.character, int) else
+                              f"YAML syntax error: {exc.reason}")]
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
@@ -245,8 +302,23 @@ def load_yaml(text: str, file: str) -> tuple[YNode | None, list[Problem]]:
         return None, [Problem("E101", file, line, col, f"YAML syntax error: {what}")]
     except YAMLError as exc:  # no mark: report at the end of the file
         return None, [Problem("E101", file, None, None, f"YAML error: {str(exc).splitlines()[0]}")]
+    except RecursionError:  # pragma: no cover - max_depth stops this first; never a traceback regardless
+        return None, [Problem("E106", file, None, None, "YAML nests too deep to read")]
     if node is None:
         return None, []
+    return _build_root(node, file, lines)
+
+
+def _build_root(node, file: str, lines: list[str]) -> tuple[YNode | None, list[Problem]]:
     b = _Builder(file, lines)
-    root = b.build(node)
-    return root, b.problems
+    try:
+        return b.build(node), b.problems
+    except TooComplex as exc:
+        return None, [Problem("E106", file, exc.line, exc.col, str(exc))]
+
+
+def offset_position(text: str, offset: int) -> tuple[int, int]:
+    """1-based (line, column) of a character offset into ``text``."""
+    offset = max(0, min(offset, len(text)))
+    before = text[:offset]
+    return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
