@@ -338,3 +338,22 @@ def top_defs(recipe, kind: str) -> dict[str, tuple[str, YNode]]:
         for name, node in top.items():
             out.setdefault(name, (rel, node))
     return out
+
+
+def key_var_uses(node: YNode) -> Iterator[tuple[tuple, YNode, VarUse]]:
+    """Variables written in mapping keys, which docker never interpolates: (path, key node, use).
+    Top-level `x-*` extension blocks are skipped (they only matter where they are merged in)."""
+    for path, n in node.walk():
+        if not n.is_map or (path and isinstance(path[0], str) and path[0].startswith("x-")):
+            continue
+        for k, v in n.items():
+            kn = v.key
+            if kn is None or "$" not in k or not isinstance(kn.value, str):
+                continue
+            for m in _VAR.finditer(k):
+                if m.group("esc"):
+                    continue
+                name = m.group("braced") or m.group("plain")
+                line, col, end_line, end_col = kn.pos_at(m.start(), len(m.group(0)))
+                yield path + (k,), kn, VarUse(name, bool(m.group("op")),
+                                               Loc(kn.file, line, col, end_line, end_col), m.group(0))

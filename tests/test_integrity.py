@@ -14,7 +14,7 @@ from recipelint.model.templates import template_refs
 from recipelint.testing import build_repo, write_files
 
 ROOT = Path(__file__).resolve().parent.parent
-MINE = ("I002", "I003", "I004", "I005", "I006", "I007", "I008", "I009", "I010", "I011",
+MINE = ("I002", "I003", "I004", "I005", "I006", "I007", "I008", "I009", "I010", "I011", "I012",
         "P001", "P002", "P003", "P004", "P005", "P006")
 
 
@@ -265,11 +265,13 @@ def test_positions_point_at_the_name_whatever_the_style(tmp_path_factory, vol, s
 def test_only_interpolation_is_never_judged(tmp_path_factory, names, listform):
     """Every reference slot holds nothing but an (operator-documented) unresolved variable: no finding."""
     net, vol, cfg, sec, path, enable, svc, mw, ver = (f"${{{n}}}" for n in names)
-    labels = {"traefik.enable": enable, "traefik.http.routers.${STACK_NAME}.rule": "Host(`x`)",
-              "traefik.http.routers.${STACK_NAME}.service": svc,
-              "traefik.http.routers.${STACK_NAME}.middlewares": mw,
-              "traefik.http.routers.${STACK_NAME}.entrypoints": ver,
-              "coop-cloud.${STACK_NAME}.version": ver}
+    r = "${STACK_NAME}" if listform else "web"  # map-form keys are never interpolated (I012)
+    labels = {"traefik.enable": enable, f"traefik.http.routers.{r}.rule": "Host(`x`)",
+              f"traefik.http.routers.{r}.service": svc,
+              f"traefik.http.routers.{r}.middlewares": mw,
+              f"traefik.http.routers.{r}.entrypoints": ver}
+    if listform:
+        labels["coop-cloud.${STACK_NAME}.version"] = ver
     if listform:
         lab = "".join(f'        - "{k}={v}"\n' for k, v in labels.items())
     else:
