@@ -150,9 +150,10 @@ def lint_catalogue(paths, *, overlay=None, select=(), ignore=(), jobs=None, cach
     jobs = min(jobs, len(paths)) or 1
     _setup(overlay, select, ignore, cache)
     results: list = [None] * len(paths)
-    bar = _Progress(len(paths)) if progress and paths else None
+    bar = None
     try:
         if jobs == 1 or len(paths) < _INLINE_BELOW:
+            bar = _Progress(len(paths)) if progress and paths else None
             for i, p in enumerate(paths):
                 results[i] = lint_one(p)
                 if bar:
@@ -162,10 +163,17 @@ def lint_catalogue(paths, *, overlay=None, select=(), ignore=(), jobs=None, cach
 
             methods = mp.get_all_start_methods()
             ctx = mp.get_context("fork" if "fork" in methods else None)
-            chunk = max(1, min(16, len(paths) // (jobs * 4)))
+            # The first recipe is linted here, before the fork: whatever the rules load lazily (a schema
+            # validator, libcst) is then loaded once, and every forked worker inherits it.
+            results[0] = lint_one(paths[0])
+            rest = list(enumerate(paths))[1:]
+            chunk = max(1, min(16, len(rest) // (jobs * 4)))
             init_args = (overlay, select, ignore, cache)
             with ctx.Pool(jobs, initializer=_setup, initargs=init_args) as pool:
-                for i, *res in pool.imap_unordered(_work, enumerate(paths), chunksize=chunk):
+                if progress:  # started after the fork: its refresh thread is not copied into the workers
+                    bar = _Progress(len(paths))
+                    bar.advance(results[0][1])
+                for i, *res in pool.imap_unordered(_work, rest, chunksize=chunk):
                     results[i] = tuple(res)
                     if bar:
                         bar.advance(res[1])

@@ -265,3 +265,31 @@ def test_an_unwritable_cache_dir_is_not_an_error(tmp_path):
     write_files(r, {"compose.yml": DUMP})
     code, out, err = cli("check", r, "--select", "B001", env={"XDG_CACHE_HOME": str(blocker)})
     assert code == 1 and "compose.yml:6:9: B001" in out and err == ""
+
+
+def test_a_terminal_gets_a_progress_bar_on_stderr_and_stdout_stays_clean(tmp_path):
+    import pty
+
+    cat = make_catalogue(tmp_path, n_dump=3, n_clean=3)
+    master, slave = pty.openpty()
+    try:
+        r = subprocess.Popen([sys.executable, "-c", "from recipelint.cli import run; run()", "check", "--catalogue",
+                              str(cat), "--select", "B001", "-j", "2"], cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=slave, env={**os.environ, "PYTHONPATH": str(ROOT), "TERM": "xterm",
+                                                "COLUMNS": "100"})
+        os.close(slave)
+        out, _ = r.communicate(timeout=120)
+        err = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            err += chunk
+    finally:
+        os.close(master)
+    assert r.returncode == 1
+    assert b"linting" in err and b"/6" in err  # the bar, on the terminal
+    assert b"linting" not in out and out.decode().splitlines()[-1] == "6 recipes: 3 with findings, 3 clean"
