@@ -17,7 +17,8 @@ class KeyNotInFormatVersion(Rule):
     deploy with "Additional property ... is not allowed", and abra, which deploys the same way, fails
     too. The finding points at the key and, where Swarm has one, names the equivalent. Only files that
     say `version: "3.8"` (the Co-op Cloud standard) are checked; the key lists are data in
-    `schemas/swarm-overlay.schema.json`. A key the compose-spec does not know either is S003's, and a
+    `schemas/swarm-overlay.schema.json` (service, `deploy`, `resources`, `healthcheck`, long port and
+    volume syntax). A key the compose-spec does not know either is S003's, and a
     key docker forbids outright is S013's.
     """
     fix = """
@@ -67,4 +68,22 @@ services:
         limits:
           pids: 100
 """, expect=[(5, 5), (8, 7), (12, 11)], note="service, healthcheck and resource keys, at each key"),
+        Example(compose="""\
+version: "3.8"
+services:
+  app:
+    image: nginx:1.25
+    ports:
+      - target: 80
+        published: 8080
+        host_ip: 127.0.0.1
+    volumes:
+      - type: volume
+        source: tools
+        target: /opt/tools
+        image:
+          subpath: bin
+volumes:
+  tools:
+""", expect=[(8, 9), (13, 9)], note="long port and volume syntax"),
     ]
