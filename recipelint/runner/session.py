@@ -70,7 +70,8 @@ class Interrupted(KeyboardInterrupt):
         if s is None or rep is None:
             return f"interrupted by {self.signame} before teardown could run"
         if s.keep:
-            return f"interrupted by {self.signame}; --keep: left {len(rep.residue)} object(s) of {s.stack} running"
+            return (f"interrupted by {self.signame}; --keep: left {len(rep.residue)} object(s) of {s.stack} running; "
+                    "remove them with: " + " ; ".join(s.label_commands()))
         if rep.residue:
             return (f"interrupted by {self.signame}; teardown of {s.stack} left residue: "
                     + ", ".join(rep.residue))
@@ -146,7 +147,12 @@ class SwarmSession:
             self.id = _new_id()
             self.stack = f"rl-{slug(recipe_name)}-{self.id}"
             self.owner = self.stack
-            if not self.residue() and not self.name_in_use(self.stack):
+            taken = self.residue() + self.name_in_use(self.stack)
+            broken = [x for x in taken if "(cannot list: " in x]
+            if broken:
+                kind, _, why = broken[0].partition(" ? (cannot list: ")
+                raise SessionError(f"the Docker engine failed while listing {kind}s: {why[:-1]}")
+            if not taken:
                 break
         else:
             raise SessionError("could not pick an unused session id (5 tries)")
@@ -226,7 +232,8 @@ class SwarmSession:
                 signal.signal(signal.SIGUSR1, old)
 
     def name_in_use(self, stack: str) -> list[str]:
-        """Objects in namespace ``stack`` or named ``stack`` / ``stack_...``, whoever made them."""
+        """Objects in namespace ``stack`` or named ``stack``, ``stack_...`` or ``stack-...`` (the stacks
+        that probes derive from it, such as ``<stack>-decoy``), whoever made them."""
         out = []
         c = self.client
         listers = {
@@ -245,7 +252,7 @@ class SwarmSession:
                 for obj in seen.values():
                     name = _name(obj).lstrip("/")
                     labels = _labels_of(getattr(obj, "attrs", {}) or {})
-                    if labels.get(STACK_LABEL) == stack or name == stack or name.startswith(stack + "_"):
+                    if labels.get(STACK_LABEL) == stack or name == stack or name.startswith((stack + "_", stack + "-")):
                         out.append(f"{kind} {name}")
             except Exception as exc:  # noqa: BLE001 - cannot tell: count it as in use
                 out.append(f"{kind} ? (cannot list: {_short(exc)})")

@@ -117,3 +117,28 @@ def test_the_pause_hook_waits_only_for_its_phase_and_ends_on_sigusr1(monkeypatch
     assert capsys.readouterr().err == "recipelint: test pause at converge (RECIPELINT_TEST_PAUSE)\n"
     s.checkpoint("converge")  # once per phase
     assert capsys.readouterr().err == ""
+
+
+def test_an_engine_failing_while_the_session_picks_its_id_is_one_clear_error():
+    from docker.errors import APIError
+
+    class Failing:
+        def list(self, *a, **k):
+            raise APIError("500 Server Error: Internal Server Error (\"rpc error: code = Unavailable\")")
+
+    class Engine:
+        services = containers = volumes = configs = secrets = networks = Failing()
+
+        def ping(self):
+            return True
+
+        def info(self):
+            return {"Swarm": {"LocalNodeState": "active", "ControlAvailable": True}}
+
+    try:
+        S.SwarmSession("unit", client=Engine())
+    except S.SessionError as exc:
+        assert str(exc) == ('the Docker engine failed while listing services: 500 Server Error: Internal Server '
+                            'Error ("rpc error: code = Unavailable")'), str(exc)
+    else:
+        raise AssertionError("no SessionError")
