@@ -15,7 +15,9 @@ class ComposeVersionUnexpected(Rule):
     the newest compose file format that `docker stack deploy` understands. Swarm's loader still reads the
     version to decide which keys it accepts, so an overlay without it, or with an older number, can have
     keys silently refused or rejected at deploy time. Co-op Cloud recipes all use the same number, which
-    keeps them comparable. A version that is only an unresolved `${{VAR}}` is left alone.
+    keeps them comparable. A version that is only an unresolved `${{VAR}}` is left alone. A file with no
+    `version:` at all is reported once, as S010 (compose-version-missing), which `recipelint fix` also
+    repairs; `--select R,S010` gives abra's full R001.
     """
     fix = f"""
     Put `version: "{ABRA_COMPOSE_VERSION}"` at the top of the compose file (quoted, so YAML keeps it a
@@ -29,10 +31,7 @@ class ComposeVersionUnexpected(Rule):
                 continue
             ver = doc.get("version")
             if ver is None:
-                first = doc.get("services") or next(iter(doc.value.values()), None)
-                at = (first.key or first) if first is not None else doc
-                yield self.finding(at, f'{rel} has no `version:`; abra expects version: "{ABRA_COMPOSE_VERSION}"')
-                continue
+                continue  # a missing version is S010 (compose-version-missing): reported once, there
             text = ver.text
             if text is None:
                 yield self.finding(ver.key or ver, f'`version:` is empty; abra expects "{ABRA_COMPOSE_VERSION}"')
@@ -53,9 +52,6 @@ class ComposeVersionUnexpected(Rule):
     invalid = [
         Example(compose='version: "3.3"\nservices:\n  app:\n    image: nginx:1.25\n', expect=[(1, 10)],
                 note="an older format"),
-        Example(compose="# the app\nservices:\n  app:\n    image: nginx:1.25\n", expect=[(2, 1)],
-                note="no version: reported at `services:`"),
-        Example(files={"compose.yml": 'version: "3.8"\nservices:\n  app:\n    image: nginx:1.25\n',
-                       "compose.smtp.yml": "# SMTP relay\nservices:\n  app:\n    environment:\n      - SMTP=1\n"},
-                expect=[("compose.smtp.yml", 2, 1)], note="an overlay without a version"),
     ]
+    valid.append(Example(compose="# the app\nservices:\n  app:\n    image: nginx:1.25\n",
+                         note="no version at all: S010 reports it, not R001 (one finding per defect)"))

@@ -358,3 +358,11 @@ def test_fix_defaults_to_the_current_directory(tmp_path):
     r = cli("fix", "--select", "B001", cwd=d)
     assert r.returncode == 1 and r.stdout.startswith("--- a/compose.yml\n+++ b/compose.yml\n")
     assert "compose.yml:72:9: B001 fixed" in r.stderr
+
+
+def test_s010_missing_version_gets_abras_version_first(tmp_path):
+    d = write(tmp_path, {"compose.yml": "---\n# the app\nservices:\n  app:\n    image: nginx:1\n"})
+    p, out = outcomes(d, "S010")
+    assert [(o[0], o[1], o[2]) for o in out] == [("compose.yml", 3, FIXED)]
+    assert p.new["compose.yml"] == '---\n# the app\nversion: "3.8"\n\nservices:\n  app:\n    image: nginx:1\n'
+    assert p.relint([RULES["S010"]]) == []

@@ -23,6 +23,7 @@ FIXERS = {
     "N001": "recipelint.fix.n001",
     "B001": "recipelint.fix.b001",
     "R001": "recipelint.fix.r001",
+    "S010": "recipelint.fix.r001",  # a missing version: the same edit as abra's R001
     "R012": "recipelint.fix.r012",
 }
 
