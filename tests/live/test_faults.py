@@ -308,17 +308,17 @@ def _reader(stream, lines: list[str], seen: threading.Event, needle: list[str]):
 
 def run_trial(name: str, client, lookalike, tmp_path, recipe: Path, *, args=(), signals=(), ids=(), env=None,
               after=None, timeout=120) -> Trial:
-    """Run confirm. ``signals``: (phase, action) pairs, in order: wait until the run pauses at the phase,
-    then send the action (a signal, or a callable given the process). ``after(trial)`` runs before the
-    residue is counted."""
+    """Run confirm. ``signals``: (phase, action) pairs, in order: wait until the run pauses at the phase
+    (or, for ``line:<text>``, prints that text on stderr, without pausing), then send the action (a
+    signal, or a callable given the process). ``after(trial)`` runs before the residue is counted."""
     claim = tmp_path / f"claim-{recipe.name}.json"
     claim.write_text(json.dumps(CLAIM).replace('"faults-basic"', json.dumps(recipe.name)))
     values, stacks = tmp_path / f"{name}.secrets", tmp_path / f"{name}.stacks"
     env = dict(os.environ, RLF_SECRETS=str(values), RLF_STACKS=str(stacks), RLF_IDS=",".join(ids), **(env or {}))
-    if signals:
-        env["RECIPELINT_TEST_PAUSE"] = ",".join(phase for phase, _ in signals)
-    else:
-        env.pop("RECIPELINT_TEST_PAUSE", None)
+    env.pop("RECIPELINT_TEST_PAUSE", None)
+    pauses = [phase for phase, _ in signals if not phase.startswith("line:")]
+    if pauses:
+        env["RECIPELINT_TEST_PAUSE"] = ",".join(pauses)
     cmd = [sys.executable, "-c", LAUNCHER, "confirm", str(recipe), "--findings", str(claim), "--format", "json",
            *map(str, args)]
     p = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -333,7 +333,7 @@ def run_trial(name: str, client, lookalike, tmp_path, recipe: Path, *, args=(), 
     try:
         for phase, sig in signals:
             seen.clear()
-            needle[:] = [f"recipelint: test pause at {phase}"]
+            needle[:] = [phase[5:] if phase.startswith("line:") else f"recipelint: test pause at {phase}"]
             if any(needle[0] in x for x in list(err_lines)):  # the reader appends before it looks
                 seen.set()
             assert seen.wait(timeout), f"{name}: the run never paused at {phase}:\n{''.join(err_lines)}"
@@ -398,6 +398,21 @@ def test_signal_at_each_phase_tears_down_and_exits_as_interrupted(docker_client,
     assert last_line(t).endswith(f"; nothing labelled {OWNER}={stack} remains"), t.stderr
     assert "Traceback" not in t.stderr
     assert len(t.secrets) == 1, t.secrets  # the secret existed when the signal came
+
+
+@pytest.mark.parametrize("line", ["confirm: deployed rl-faults-basic-", "confirm: probe readonly-config for C001"],
+                         ids=["converging", "probing"])
+def test_a_signal_that_lands_in_the_middle_of_engine_calls(docker_client, lookalike, tmp_path, line):
+    """No pause: the signal arrives while the run is busy talking to the engine (convergence polls,
+    the probe's log reads), wherever that happens to be."""
+    t = run_trial(f"SIGTERM@{line.split()[1]}", docker_client, lookalike, tmp_path, recipe_copy(tmp_path),
+                  signals=[(f"line:{line}", signal.SIGTERM)])
+    assert "Traceback" not in t.stderr, t.stderr
+    # almost always 143; if the run was quicker than the signal it finished (0), or was killed by the
+    # default handler after its teardown (-15): the residue and leak checks of run_trial hold either way
+    assert t.returncode in (143, 0, -signal.SIGTERM), t.stderr + t.stdout
+    if t.returncode == 143:
+        assert last_line(t).startswith("recipelint: interrupted by SIGTERM; teardown removed "), t.stderr
 
 
 def test_repeated_signals_during_teardown_are_deferred_until_it_is_done(docker_client, lookalike, tmp_path):
@@ -607,5 +622,5 @@ def test_fault_trial_counts():
           f"look-alike changed: {len(broken)}")
     for x in TRIALS:
         print(f"  {x['name']}: exit {x['exit']}, residue {len(x['residue'])}, leaks {x['leaks']}")
-    assert len(TRIALS) >= 23, [x["name"] for x in TRIALS]
+    assert len(TRIALS) >= 25, [x["name"] for x in TRIALS]
     assert (residue, leaks, broken) == ([], 0, [])
