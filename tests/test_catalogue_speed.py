@@ -153,3 +153,30 @@ def test_open_finds_the_repository_at_the_root_only(repo, tmp_path):
     (repo / "sub").mkdir()
     assert GitRepo.open(repo / "sub") is None  # inside a repository, but not its top level
     assert GitRepo.open(tmp_path) is None
+
+
+def _resolver_values():
+    import random
+
+    vals = ["", "~", "null", "Null", "NULL", "nulL", "true", "True", "TRUE", "tRUE", "false", "yes", "no", "on",
+            "y", "n", "0", "-0", "+1", "1_000", "0755", "0o755", "0o", "08", "0b101", "0b", "0x1F", "0x", "0xg",
+            "1.", "1.5", ".5", "-.5", "+.5e+3", ".5e3", "1e3", "1E-3", "1.e3", "_1", "1__", "-_", "+", "-", ".",
+            ".inf", "-.inf", "+.Inf", ".INF", ".nan", "-.nan", ".NaN", "<<", "=", "2024-01-02", "2024-1-2 3:04:05",
+            "2024-01-02T03:04:05.5Z", "2024-01-02 03:04:05 +01:00", "2024-01-02t03:04:05-1", "12:30", "1:2:3",
+            "3.8", "3.8.1", "v1", "1.24.2-rootless", "${X}", "0.0.0.0", "1e", "e3", "1_0.0_1", "-1_2e+1"]
+    rng = random.Random(5)
+    alphabet = "0123456789-+._eExXoObB:TtZ nNaAiIfF~<=lL "
+    for _ in range(3000):
+        vals.append("".join(rng.choice(alphabet) for _ in range(rng.randint(1, 8))).strip() or "0")
+    return vals
+
+
+def test_our_yaml_1_2_resolver_agrees_with_ruamels_on_every_value():
+    from ruamel.yaml.nodes import ScalarNode
+    from ruamel.yaml.resolver import VersionedResolver
+
+    theirs = VersionedResolver()
+    wrong = [(v, fastyaml.resolve_plain(v), str(theirs.resolve(ScalarNode, v, (True, False))))
+             for v in _resolver_values()
+             if theirs.resolve(ScalarNode, v, (True, False)) != fastyaml.resolve_plain(v)]
+    assert wrong == []

@@ -3,9 +3,9 @@
 Profiling a catalogue sweep showed ruamel.yaml's pure-Python composer as the largest single cost
 (about 6 ms per 100 lines; libyaml composes the same file some 20x faster). The nodes it returns
 have what yamlnode._Builder reads (``id``, ``tag``, ``value``, ``style``, 0-based ``start_mark``
-and ``end_mark``), and plain scalars are resolved by ruamel's own YAML 1.2 resolver, so a value
-gets the same tag (and so the same Python value) as on the pure path: ``yes`` stays a string,
-``0755`` an int.
+and ``end_mark``), and plain scalars get the tag ruamel's YAML 1.2 resolver gives them (our own
+table, checked against ruamel's in the tests, so the fast path does not import ruamel at all): a
+value gets the same Python value as on the pure path: ``yes`` stays a string, ``0755`` an int.
 
 ``compose(text)`` returns the root node, None for an empty document, or raises ``Unavailable``
 when libyaml is not installed or refuses the text (the caller then uses the pure path, which
@@ -21,6 +21,60 @@ class Unavailable(Exception):
     """libyaml is missing or did not accept this text: use the pure composer."""
 
 
+_STR = "tag:yaml.org,2002:str"
+_NULL = "tag:yaml.org,2002:null"
+_BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_MERGE = "tag:yaml.org,2002:merge"
+_VALUE = "tag:yaml.org,2002:value"
+_NULLS = frozenset(("", "~", "null", "Null", "NULL"))
+_BOOLS = frozenset(("true", "True", "TRUE", "false", "False", "FALSE"))
+_NUMERIC_START = frozenset("-+0123456789.")
+_DIGITS = frozenset("0123456789")
+_RES: dict = {}
+
+
+def _patterns():
+    """YAML 1.2 core-schema numbers, with the leniencies ruamel.yaml's resolver has (``_`` separators,
+    ``0755`` and ``0o755`` octal, ``0b`` binary, timestamps); tests/test_catalogue_speed.py checks every
+    answer against ruamel's own resolver."""
+    if not _RES:
+        import re
+
+        _RES["float"] = re.compile(r"[-+]?(?:[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?|[0-9][0-9_]*[eE][-+]?[0-9]+"
+                                   r"|\.[0-9_]+(?:[eE][-+][0-9]+)?|\.(?:inf|Inf|INF))|\.(?:nan|NaN|NAN)")
+        _RES["int"] = re.compile(r"[-+]?(?:0b[01_]+|0o?[0-7_]+|[0-9_]+|0x[0-9a-fA-F_]+)")
+        _RES["timestamp"] = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt]|[ \t]+)"
+                                       r"[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+                                       r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?")
+    return _RES
+
+
+def resolve_plain(value: str) -> str:
+    """The tag of an untagged plain scalar, as ruamel.yaml resolves it for YAML 1.2."""
+    if value in _NULLS:
+        return _NULL
+    c = value[0]
+    if c in _NUMERIC_START:
+        res = _patterns()
+        if res["float"].fullmatch(value):
+            return _FLOAT
+        if c != "." and res["int"].fullmatch(value):
+            return _INT
+        if c in _DIGITS and res["timestamp"].fullmatch(value):
+            return _TIMESTAMP
+        return _STR
+    if value in _BOOLS:
+        return _BOOL
+    if value == "<<":
+        return _MERGE
+    if value == "=":
+        return _VALUE
+    return _STR
+
+
 _LOADER = None
 
 
@@ -29,14 +83,9 @@ def _loader_class():
     if _LOADER is None:
         try:
             import yaml
-            from yaml._yaml import CParser  # noqa: F401 - only with libyaml
+            from yaml._yaml import CParser  # only with libyaml
         except ImportError as exc:
             raise Unavailable(str(exc)) from exc
-        from ruamel.yaml.nodes import ScalarNode as RScalar
-        from ruamel.yaml.resolver import VersionedResolver
-
-        resolver = VersionedResolver()  # no loader: YAML 1.2, like YAML(typ="safe")
-        resolve_scalar = resolver.resolve
         seq_tag, map_tag = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
         py_scalar = yaml.ScalarNode
         py_seq = yaml.SequenceNode
@@ -50,7 +99,7 @@ def _loader_class():
 
             def resolve(self, kind, value, implicit):  # called by the C composer for untagged nodes
                 if kind is py_scalar:
-                    return resolve_scalar(RScalar, value, implicit)
+                    return resolve_plain(value) if implicit[0] else _STR
                 return seq_tag if kind is py_seq else map_tag
 
         _LOADER = Loader
