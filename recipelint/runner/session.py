@@ -328,10 +328,10 @@ class SwarmSession:
             return self.report
         if self._closing:
             return TeardownReport()
-        # route signals to the deferring handler before anything else, so that no signal can
-        # escape from here with the teardown not done
-        self.install_signal_handlers()
+        # from here on our handler only defers (it reads _closing), and it is installed before anything
+        # else, so that no signal can escape from here with the teardown not done
         self._closing = True
+        self.install_signal_handlers()
         try:
             if self.keep:
                 self.report = TeardownReport(residue=self.residue())

@@ -405,7 +405,7 @@ def test_signal_at_each_phase_tears_down_and_exits_as_interrupted(docker_client,
 def test_a_signal_that_lands_in_the_middle_of_engine_calls(docker_client, lookalike, tmp_path, line):
     """No pause: the signal arrives while the run is busy talking to the engine (convergence polls,
     the probe's log reads), wherever that happens to be."""
-    t = run_trial(f"SIGTERM@{line.split()[1]}", docker_client, lookalike, tmp_path, recipe_copy(tmp_path),
+    t = run_trial(f"SIGTERM@line:{line.split()[1]}", docker_client, lookalike, tmp_path, recipe_copy(tmp_path),
                   signals=[(f"line:{line}", signal.SIGTERM)])
     assert "Traceback" not in t.stderr, t.stderr
     # almost always 143; if the run was quicker than the signal it finished (0), or was killed by the
