@@ -46,51 +46,52 @@ def discover_recipes(dirs) -> list[Path]:
 _STATE: dict = {}
 
 
-def _setup(overlay, select, ignore, use_cache) -> None:
-    """Per process: the chosen rules and options (the pool initializer, and the inline path)."""
+def _setup(overlay, select, ignore, use_cache, cfg_opts=None) -> None:
+    """Per process: the rules and options (the pool initializer, and the inline path).
+
+    ``cfg_opts`` (fail_on, no_inline_ignores, config_file, isolated) go to recipelint.config.prepare,
+    which finds each recipe's own config file, exactly as `check PATH` does."""
     from . import engine
 
     rules = engine.discover()
-    sel = engine.split_codes(select)
-    ign = engine.split_codes(ignore)
-    chosen = engine.select(rules, sel, ign)
-    _STATE.update(overlay=Path(overlay) if overlay is not None else None, sel=sel, ign=ign, chosen=chosen,
-                  cache=use_cache,
-                  options=cache_options(sel, ign, chosen))
+    _STATE.update(overlay=Path(overlay) if overlay is not None else None, sel=engine.split_codes(select),
+                  ign=engine.split_codes(ignore), rules=rules, codes=engine.known_codes(rules), cache=use_cache,
+                  cfg_opts=dict(cfg_opts or {}), configs={})
 
 
 def lint_one(path: Path):
     """(path, name, findings, error) for one recipe with the options set up by _setup. Never raises."""
-    from . import engine
+    return _lint(path)[:4]
+
+
+def _lint(path: Path):
+    """(path, name, findings, error, failing): ``failing`` says whether an unsuppressed finding reaches the
+    recipe's `fail-on` (its config's, unless the command line gave one)."""
+    from . import config
 
     path = Path(path)
     name = path.resolve().name
-    overlay = _STATE["overlay"]
-    key = None
-    if _STATE["cache"]:
-        from . import cache
+    o = _STATE["cfg_opts"]
+    try:
+        from .model import NotARecipe, Recipe
 
         try:
-            key = cache.recipe_key(path, name, overlay, _STATE["options"])
-            hit = cache.load(path, overlay, _STATE["options"], key)
-        except OSError:
-            key, hit = None, None
-        if hit is not None:
-            return path, name, hit, None
-    from .model import NotARecipe, Recipe
-
-    try:
-        recipe = Recipe.load(path, overlay_root=overlay)
-        findings = engine.run(recipe, _STATE["chosen"], select_=_STATE["sel"], ignore=_STATE["ign"])
-    except NotARecipe as exc:
-        return path, name, [], str(exc)
+            recipe = Recipe.load(path, overlay_root=_STATE["overlay"])
+            name = recipe.name
+            chosen, eff, cfg = config.prepare(path, recipe, _STATE["rules"], _STATE["codes"],
+                                              select=_STATE["sel"], ignore=_STATE["ign"], fail_on=o.get("fail_on"),
+                                              no_inline_ignores=o.get("no_inline_ignores", False),
+                                              config_file=o.get("config_file"), isolated=o.get("isolated", False),
+                                              cache=_STATE["configs"])
+        except (NotARecipe, config.ConfigError) as exc:
+            return path, name, [], str(exc), False
+        found = run_cached(path, recipe, chosen, select_=eff.select, ignore=eff.ignore, overlay=_STATE["overlay"],
+                           use_cache=_STATE["cache"], config_key=cfg.key(), inline_ignores=eff.inline_ignores,
+                           keep_suppressed=True)
+        found, failing = config.finish(cfg, eff, found)
     except Exception as exc:  # noqa: BLE001 - one broken recipe must not stop a sweep
-        return path, name, [], f"{path}: cannot lint: {type(exc).__name__}: {exc}"
-    if key is not None:
-        from . import cache
-
-        cache.store(path, overlay, _STATE["options"], key, findings)
-    return path, name, findings, None
+        return path, name, [], f"{path}: cannot lint: {type(exc).__name__}: {exc}", False
+    return path, name, found, None, failing
 
 
 def cache_options(select_, ignore, rules) -> dict:
@@ -128,7 +129,7 @@ def run_cached(path: Path, recipe, rules, *, select_=(), ignore=(), overlay=None
 
 def _work(item):
     i, path = item
-    return (i, *lint_one(path))
+    return (i, *_lint(path))
 
 
 # ---------------------------------------------------------------------------------------------- many
@@ -139,23 +140,27 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def lint_catalogue(paths, *, overlay=None, select=(), ignore=(), jobs=None, cache=True, progress=False):
+def lint_catalogue(paths, *, overlay=None, select=(), ignore=(), jobs=None, cache=True, progress=False,
+                   config_options=None, with_failing=False):
     """Lint each recipe path; one (path, recipe_name, findings, error_or_None) per path, in order.
 
     ``jobs`` None means one worker per usable core; 1 lints in this process. ``progress`` True shows a
     rich progress bar on standard error (callers pass it only when standard error is a terminal).
+    Each recipe's config file applies as for `check PATH`; ``config_options`` holds the flags
+    (fail_on, no_inline_ignores, config_file, isolated). Findings an inline comment suppresses come
+    back with ``suppressed`` set. ``with_failing`` adds a fifth item: does the recipe fail its `fail-on`.
     """
     paths = [Path(p) for p in paths]
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
     jobs = min(jobs, len(paths)) or 1
-    _setup(overlay, select, ignore, cache)
+    _setup(overlay, select, ignore, cache, config_options)
     results: list = [None] * len(paths)
     bar = None
     try:
         if jobs == 1 or len(paths) < _INLINE_BELOW:
             bar = _Progress(len(paths)) if progress and paths else None
             for i, p in enumerate(paths):
-                results[i] = lint_one(p)
+                results[i] = _lint(p)
                 if bar:
                     bar.advance(results[i][1])
         else:
@@ -165,10 +170,10 @@ def lint_catalogue(paths, *, overlay=None, select=(), ignore=(), jobs=None, cach
             ctx = mp.get_context("fork" if "fork" in methods else None)
             # The first recipe is linted here, before the fork: whatever the rules load lazily (a schema
             # validator, libcst) is then loaded once, and every forked worker inherits it.
-            results[0] = lint_one(paths[0])
+            results[0] = _lint(paths[0])
             rest = list(enumerate(paths))[1:]
             chunk = max(1, min(16, len(rest) // (jobs * 4)))
-            init_args = (overlay, select, ignore, cache)
+            init_args = (overlay, select, ignore, cache, config_options)
             with ctx.Pool(jobs, initializer=_setup, initargs=init_args) as pool:
                 if progress:  # started after the fork: its refresh thread is not copied into the workers
                     bar = _Progress(len(paths))
@@ -180,7 +185,7 @@ def lint_catalogue(paths, *, overlay=None, select=(), ignore=(), jobs=None, cach
     finally:
         if bar:
             bar.close()
-    return results
+    return results if with_failing else [r[:4] for r in results]
 
 
 class _Progress:
@@ -212,6 +217,7 @@ def summary_table(results) -> str:
         if err is not None:
             continue
         sev = {"error": 0, "warning": 0, "info": 0}
+        findings = [f for f in findings if getattr(f, "suppressed", None) is None]  # counted: what is reported
         for f in findings:
             sev[f.severity] = sev.get(f.severity, 0) + 1
             row = by_code.setdefault(f.code, [f.name, f.severity, 0, set()])
@@ -240,11 +246,13 @@ def summary_table(results) -> str:
     return "\n".join(out) + "\n"
 
 
-def check_catalogue(catalogues, *, paths=(), overlay=None, fmt="text", select=(), ignore=(), fail_on="error",
-                    show_fix=False, output=None, jobs=None, cache=True, formats=None, resolve=None, fail=None) -> int:
+def check_catalogue(catalogues, *, paths=(), overlay=None, fmt="text", select=(), ignore=(), fail_on=None,
+                    show_fix=False, output=None, jobs=None, cache=True, formats=None, resolve=None, fail=None,
+                    config_options=None) -> int:
     """`recipelint check --catalogue DIR...`: lint, print (findings, then the summary table), return the exit code.
 
     Exit codes: 0 nothing at the failing severity, 1 findings, 2 a recipe could not be linted or no recipe found.
+    ``fail_on`` None: each recipe's config decides (else error), as for `check PATH`.
     """
     import click
 
@@ -271,8 +279,14 @@ def check_catalogue(catalogues, *, paths=(), overlay=None, fmt="text", select=()
     recipes += [Path(p) for p in paths if Path(p).resolve() not in seen]
     if not recipes:
         problem(f"--catalogue {', '.join(map(str, catalogues))}: no recipe (a subdirectory holding compose.yml) found")
+    cfg_file = (config_options or {}).get("config_file")
+    if cfg_file is not None and not Path(cfg_file).is_file():
+        problem(f"--config {cfg_file}: no such file")
     results = lint_catalogue(recipes, overlay=overlay, select=select, ignore=ignore, jobs=jobs, cache=cache,
-                             progress=sys.stderr.isatty())
+                             progress=sys.stderr.isatty(),
+                             config_options={**(config_options or {}), "fail_on": fail_on}, with_failing=True)
+    failing = any(r[4] for r in results)
+    results = [r[:4] for r in results]
     findings = []
     roots = {}
     names = []
@@ -293,7 +307,7 @@ def check_catalogue(catalogues, *, paths=(), overlay=None, fmt="text", select=()
     if fmt == "json":
         kw["extra"] = {"catalogue": {"dirs": [str(d) for d in catalogues], "errors": errors}}
     text = formats[fmt](findings, **kw)
-    if fmt == "text":
+    if fmt in ("text", "concise", "full"):
         text += summary_table(results)
     if output is not None:
         Path(output).write_text(text, encoding="utf-8")
@@ -301,7 +315,6 @@ def check_catalogue(catalogues, *, paths=(), overlay=None, fmt="text", select=()
         click.echo(text, nl=False)
     for err in errors:
         click.echo(f"recipelint: error: {err}", err=True)
-    threshold = SEVERITY_RANK.get(fail_on, 2)
     if errors:
         return 2
-    return 1 if any(SEVERITY_RANK.get(f.severity, 2) >= threshold for f in findings) else 0
+    return 1 if failing else 0

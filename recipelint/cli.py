@@ -72,8 +72,10 @@ def check(paths, overlay, fmt, select, ignore, fail_on, show_fix, output, catalo
     if catalogue:
         from .catalogue import check_catalogue
         sys.exit(check_catalogue(catalogue, paths=paths, overlay=overlay, fmt=fmt, select=select, ignore=ignore,
-                                 fail_on=fail_on or "error", show_fix=show_fix, output=output, jobs=jobs,
-                                 cache=not no_cache, resolve=_resolve_codes, fail=_fail))
+                                 fail_on=fail_on, show_fix=show_fix, output=output, jobs=jobs,
+                                 cache=not no_cache, resolve=_resolve_codes, fail=_fail,
+                                 config_options={"no_inline_ignores": no_inline_ignores, "config_file": config_file,
+                                                 "isolated": isolated}))
     paths = paths or (Path("."),)
     from . import config, engine
     from .catalogue import run_cached

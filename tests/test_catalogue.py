@@ -293,3 +293,23 @@ def test_a_terminal_gets_a_progress_bar_on_stderr_and_stdout_stays_clean(tmp_pat
     assert r.returncode == 1
     assert b"linting" in err and b"/6" in err  # the bar, on the terminal
     assert b"linting" not in out and out.decode().splitlines()[-1] == "6 recipes: 3 with findings, 3 clean"
+
+
+def test_each_recipe_gets_its_nearest_config_file_and_inline_ignores(tmp_path):
+    cat = make_catalogue(tmp_path, n_dump=3, n_clean=1)
+    (cat / ".recipelint.toml").write_text('ignore = ["B001"]\n')  # the catalogue's config ...
+    (cat / "dump-1" / ".recipelint.toml").write_text('fail-on = "error"\n')  # ... which dump-1's own replaces
+    suppressed = DUMP.replace('x.sql"\n', 'x.sql"  # recipelint: ignore[B001] replayed by the ops runbook\n')
+    write_files(cat / "dump-2", {"compose.yml": suppressed, ".recipelint.toml": 'fail-on = "error"\n'})
+    code, out, err = cli("check", "--catalogue", cat, "--select", "B001")
+    assert (code, err) == (1, "")
+    assert [ln.split(": ")[0] for ln in out.splitlines() if ": B001 " in ln] == [f"{cat}/dump-1/compose.yml:6:9"]
+    assert [ln.split() for ln in out.splitlines() if ln.startswith(("dump-", "clean-"))] == \
+        [["dump-1", "1", "0", "0", "1"]]
+    code, out, _ = cli("check", "--catalogue", cat, "--select", "B001", "--no-inline-ignores")
+    assert [ln.split(": ")[0] for ln in out.splitlines() if ": B001 " in ln] == \
+        [f"{cat}/dump-1/compose.yml:6:9", f"{cat}/dump-2/compose.yml:6:9"]
+    code, out, _ = cli("check", "--catalogue", cat, "--select", "B001", "--isolated")
+    assert len([ln for ln in out.splitlines() if ": B001 " in ln]) == 2  # dump-2's stays suppressed inline
+    code, _, err = cli("check", "--catalogue", cat, "--config", tmp_path / "nope.toml")
+    assert code == 2 and err.startswith("recipelint: error: --config")
