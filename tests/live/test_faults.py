@@ -400,6 +400,29 @@ def test_signal_at_each_phase_tears_down_and_exits_as_interrupted(docker_client,
     assert len(t.secrets) == 1, t.secrets  # the secret existed when the signal came
 
 
+def test_sighup_like_a_closed_terminal_tears_down_too(docker_client, lookalike, tmp_path):
+    t = run_trial("SIGHUP@converge", docker_client, lookalike, tmp_path, recipe_copy(tmp_path),
+                  signals=[("converge", signal.SIGHUP)])
+    assert t.returncode == 129, t.stderr
+    assert last_line(t).startswith("recipelint: interrupted by SIGHUP; teardown removed "), t.stderr
+
+
+def test_signal_with_keep_leaves_the_stack_and_says_how_to_remove_it(docker_client, lookalike, tmp_path):
+    """--keep means leave it: an interrupted --keep run leaves the stack and prints commands that remove
+    it; the test runs them, then counts residue as for every trial."""
+    def remove_with_printed_commands(trial):
+        line = last_line(trial)
+        assert " running; remove them with: " in line, line
+        cmds = line.split(" running; remove them with: ", 1)[1].split(" ; ")
+        assert leftovers(docker_client, trial.stacks[0]), "--keep left nothing"
+        run_until_clean(docker_client, trial.stacks[0], cmds)
+
+    t = run_trial("SIGTERM@probe+keep", docker_client, lookalike, tmp_path, recipe_copy(tmp_path), args=["--keep"],
+                  signals=[("probe", signal.SIGTERM)], after=remove_with_printed_commands)
+    assert t.returncode == 143, t.stderr
+    assert last_line(t).startswith("recipelint: interrupted by SIGTERM; --keep: left "), t.stderr
+
+
 @pytest.mark.parametrize("line", ["confirm: deployed rl-faults-basic-", "confirm: probe readonly-config for C001"],
                          ids=["converging", "probing"])
 def test_a_signal_that_lands_in_the_middle_of_engine_calls(docker_client, lookalike, tmp_path, line):
@@ -540,6 +563,18 @@ def _docker_sh(cmd: str) -> int:
                           timeout=60).returncode
 
 
+def run_until_clean(client, stack: str, cmds: list[str]) -> None:
+    """Run the cleanup commands a run printed until nothing of ``stack`` is left (a volume or network
+    lets go of its last user a moment later); each must succeed on the last round."""
+    deadline = time.monotonic() + 30
+    while True:
+        codes = [_docker_sh(cmd) for cmd in cmds]
+        if not leftovers(client, stack) or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert codes == [0] * len(cmds), list(zip(cmds, codes))
+
+
 def _cut(px, back_after: float | None, then=signal.SIGUSR1):
     def action(p):
         px.cut()
@@ -580,14 +615,7 @@ def test_engine_gone_for_good_is_reported_with_commands_that_clean_up(docker_cli
         err = [e for e in trial.run["teardown_errors"] if "remove what is left with: " in e]
         assert len(err) == 1, trial.run["teardown_errors"]
         cmds.extend(err[0].split("remove what is left with: ", 1)[1].split(" ; "))
-        # run them until nothing is left: a volume or network lets go of its last user a moment later
-        deadline = time.monotonic() + 30
-        while True:
-            codes = [_docker_sh(cmd) for cmd in cmds]
-            if not leftovers(docker_client, trial.stacks[0]) or time.monotonic() > deadline:
-                break
-            time.sleep(0.5)
-        assert codes == [0] * len(cmds), list(zip(cmds, codes))
+        run_until_clean(docker_client, trial.stacks[0], cmds)
 
     t = run_trial("engine-gone@probe", docker_client, lookalike, tmp_path, recipe_copy(tmp_path),
                   signals=[("probe", _cut(proxy, None))], after=clean_up,
@@ -622,5 +650,5 @@ def test_fault_trial_counts():
           f"look-alike changed: {len(broken)}")
     for x in TRIALS:
         print(f"  {x['name']}: exit {x['exit']}, residue {len(x['residue'])}, leaks {x['leaks']}")
-    assert len(TRIALS) >= 25, [x["name"] for x in TRIALS]
+    assert len(TRIALS) >= 27, [x["name"] for x in TRIALS]
     assert (residue, leaks, broken) == ([], 0, [])
