@@ -84,9 +84,18 @@ def _clone(node: YNode, value) -> YNode:
 # ---------------------------------------------------------------- merge
 
 def _port_key(n: YNode):
+    """docker/cli merges ports by the published port alone (0 when none is given): `8080:81` in an
+    overlay replaces `8080:80`, and unpublished ports replace each other."""
     if n.is_map:
-        return ("port", str((n.get("published") or n.get("target") or n).plain()))
-    return ("port", n.text)
+        pub = n.get("published")
+        text = pub.text if pub is not None and pub.is_scalar else None
+    elif n.is_scalar and n.text is not None:
+        parts = n.text.split("/", 1)[0].rsplit(":", 2)  # [[ip:]published:]target[/protocol]
+        text = parts[-2] if len(parts) > 1 else None
+    else:
+        return ("port", id(n))
+    text = (text or "").strip()
+    return ("port", str(int(text)) if text.isdigit() else text or "0")
 
 
 def _ref_source(n: YNode):
@@ -108,6 +117,10 @@ def merge(base: YNode | None, over: YNode | None, path: str = "") -> YNode | Non
         return base
     if base is None:
         return over
+    if path in ("command", "entrypoint") and ((over.is_seq and not over.value) or over.text == ""):
+        return base  # docker/cli replaces a command only with a non-empty one
+    if path.startswith("networks.") and path.endswith(".aliases") and path.count(".") == 2:
+        return over  # docker/cli replaces a service's aliases on a network, it does not append them
     if base.is_map and over.is_map and path not in _REPLACED:
         vals = dict(base.value)
         for k, v in over.value.items():
