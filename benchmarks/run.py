@@ -1,6 +1,6 @@
 """Speed benchmark (not a test): recipelint against compose-lint, yamllint and dclint on the same files.
 
-    python benchmarks/run.py [--n 400] [--runs 5] [--quick] [--work DIR] [--json FILE]
+    python benchmarks/run.py [--n 400] [--runs 3] [--quick] [--work DIR] [--json FILE]
 
 What it does, all in one run:
 
@@ -12,12 +12,13 @@ What it does, all in one run:
 3. One recipe, cold process: `recipelint check R --no-cache` against `compose-lint R/compose.yml`,
    `yamllint R/compose.yml` and `dclint R/compose.yml`, for 3 recipes of median size; also
    recipelint with a warm result cache.
-4. The catalogue: `recipelint check --catalogue --no-cache` against each peer run once over every
-   compose*.yml of the catalogue (the files recipelint parses), at N/4, N/2 and N recipes.
+4. The catalogue: `recipelint check --catalogue --no-cache` (and with a warm result cache) against
+   each peer run once over every compose*.yml of the catalogue (the files recipelint parses), at
+   N/4, N/2 and N recipes (dclint, at about 0.2 s a file, only at N/4).
 5. Peak memory of the N-recipe sweep, children included (benchmarks/rss.py).
 
 Every timing is the median of ``--runs`` runs after one warm-up run; every command is a fresh
-process. ``--quick`` (N=20, 2 runs) is the CI smoke run: it proves the benchmark works, the
+process. ``--quick`` (N=20, 1 run) is the CI smoke run: it proves the benchmark works, the
 figures it prints mean little on a busy CI machine. Python bytecode caching is on for every tool
 (as for an installed tool), and recipelint's result cache points at a private directory.
 """
@@ -151,7 +152,7 @@ def peer_cmds(tools: dict, files: list[str]) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--n", type=int, default=None, help="recipes in the catalogue (default 400; --quick: 20)")
-    ap.add_argument("--runs", type=int, default=None, help="timed runs per measurement (default 5; --quick: 2)")
+    ap.add_argument("--runs", type=int, default=None, help="timed runs per measurement (default 3; --quick: 1)")
     ap.add_argument("--quick", action="store_true", help="CI smoke run: small N, few runs")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--work", type=Path, default=None,
@@ -159,7 +160,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path, default=None, help="also write all figures to this file")
     a = ap.parse_args()
     n = a.n or (20 if a.quick else 400)
-    runs = a.runs or (2 if a.quick else 5)
+    runs = a.runs or (1 if a.quick else 3)
     work = a.work or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "recipelint-bench"
     work.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
@@ -221,9 +222,11 @@ def main() -> None:
         row["recipelint"] = timed(cmd + ["--no-cache"], env, runs)
         row["recipelint_warm"] = timed(cmd, env, runs)
         for t, pc in peer_cmds(tools, files).items():
-            if t == "dclint" and k != n:
-                continue  # dclint is slow: only at full size
-            row[t] = timed(pc, env, runs if t != "dclint" else max(1, runs // 2))
+            if t == "dclint":  # ~0.2 s a file: only at the smallest size (its rate is linear), 2 runs, no warm-up
+                if k == sizes[0]:
+                    row[t] = timed(pc, env, min(runs, 2), warm=0)
+                continue
+            row[t] = timed(pc, env, runs)
         ratio = row["recipelint"]["wall"] / row["yamllint"]["wall"] if "yamllint" in row else None
         row["ratio_yamllint"] = ratio
         sweep.append(row)
