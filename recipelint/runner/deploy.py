@@ -6,7 +6,8 @@ secrets `<stack>_<key>` unless the recipe names them (`name: ${STACK_NAME}_x_${X
 External networks (`proxy`) are used when present and created (owned, removed afterwards) when not.
 Every secret gets a fresh random value, for this stack only (``session.new_secret_value``); values
 are never printed or logged, and the session redacts them from anything the run reports.
-A volume, secret, config or network that exists and is not the session's is never reused.
+A volume, secret, config or network that exists and is not the session's is never reused - except an
+external network such as `proxy`, which is joined as is and left alone.
 
 What an isolation deploy leaves out on purpose: published ports (the ingress mesh is shared and a
 port may be taken), placement constraints (one local node), resource limits, update configs. The
