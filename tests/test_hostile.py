@@ -8,7 +8,7 @@ Decided behaviours (see also recipelint/model/yamlnode.py, recipe.py, overlay.py
 
 - YAML that nests deeper than 100 levels, or whose aliases expand to more than 100,000 nodes, is
   not read: E106 at the node where the bound was crossed.
-- A recipe file over 2 MiB is not read: E106 naming the size and the limit.
+- A recipe file over 512 KiB is not read: E106 naming the size and the limit.
 - Invalid UTF-8: E104 at the first bad byte; the rest of the file is still checked (U+FFFD).
 - A BOM and CRLF line ends change no position.
 - Tabs: E101 at the tab. Duplicate keys: E102 at the second key, naming the first's line and column.
@@ -21,7 +21,7 @@ Decided behaviours (see also recipelint/model/yamlnode.py, recipe.py, overlay.py
 - A broken git repository: the recipe is linted as a plain directory (no release to compare with).
 - Templates with unbalanced `{{` and values with unbalanced `${` are left as they are.
 - Overlay tests: a syntax error is E103 at its position, NUL bytes E103 at the first NUL, a file over
-  3,000 lines or 512 KiB is E106 and not parsed.
+  1,500 lines or 512 KiB is E106 and not parsed.
 """
 
 from __future__ import annotations
@@ -141,7 +141,7 @@ def test_file_of_50_mib_is_not_read(tmp_path):
     rc, findings, _ = lint(tmp_path, d)
     assert rc == 1 and at(findings, "E106") == [("E106", "compose.yml", None, None)]
     msg = next(f["message"] for f in findings if f["code"] == "E106")
-    assert "50.0 MiB" in msg and "2 MiB" in msg
+    assert "50.0 MiB" in msg and "512 KiB" in msg
 
 
 def test_invalid_utf8_is_reported_at_the_byte_and_the_rest_is_checked(tmp_path):
@@ -451,10 +451,41 @@ def test_overlay_test_of_400000_lines(tmp_path):
 
 
 def test_overlay_test_just_over_the_line_limit(tmp_path):
-    text = "".join(f"X{i} = 'a'\n" for i in range(3_001))
+    text = "".join(f"X{i} = 'a'\n" for i in range(1_501))
     rc, findings, _ = _overlay_case(tmp_path, "test_x.py", text)
     assert at(findings, "E106") == [("E106", "rec/test_x.py", None, None)]
-    assert "3001 lines, over the 3000" in next(f["message"] for f in findings if f["code"] == "E106")
+    assert "1501 lines, over the 1500" in next(f["message"] for f in findings if f["code"] == "E106")
+
+
+def test_overlay_test_at_the_line_limit_all_asserts_is_analysed(tmp_path):
+    """The worst case that is still parsed: 1,500 lines, every one an assert libcst must walk."""
+    text = "def test_x():\n" + "".join(f"    assert image == 'nginx:{i}'\n" for i in range(1_499))
+    rc, findings, _ = _overlay_case(tmp_path, "test_x.py", text)
+    t003 = [f for f in findings if f["code"] == "T003"]
+    assert not at(findings, "E106") and [(f["path"], f["line"], f["column"]) for f in t003] == [
+        ("rec/test_x.py", 2, 5)]
+    assert "1499 assert(s)" in t003[0]["message"]
+
+
+def test_yaml_just_under_the_size_limit_crafted_to_defeat_libyaml(tmp_path):
+    """10,001 brackets in a scalar make the depth bound too high for libyaml, so the whole file goes
+    through the pure-Python parser: the slowest input the size limit still admits."""
+    body = "      - a\n" * 51_000
+    d = make(tmp_path, {"compose.yml": "services:\n  app:\n    image: a" + "[" * 10_001 + "\n    dns:\n" + body
+                        + "    image: again\n"})
+    assert (d / "compose.yml").stat().st_size < 512 * 1024
+    rc, findings, _ = lint(tmp_path, d)
+    assert rc == 1 and not at(findings, "E101", "E104", "E106")
+    assert at(findings, "E102") == [("E102", "compose.yml", 51_005, 5)]  # read to its last line
+
+
+def test_depth_bound():
+    from recipelint.model.yamlnode import _depth_bound
+
+    assert _depth_bound(OK) < 300
+    assert _depth_bound("x:\n" + "  - a\n" * 100_000) < 300
+    assert _depth_bound("x: " + "- " * 20_000 + "v\n") > 10_000
+    assert _depth_bound("x: " + "[" * 20_000 + "]" * 20_000) > 10_000
 
 
 def test_overlay_test_invalid_utf8(tmp_path):

@@ -428,7 +428,7 @@ def discover_tests(recipe_root: Path, recipe_name: str, overlay_root: Path | Non
 # libcst takes ~2.5 ms per assert; cc-ci test files are a few hundred lines. Beyond these a file is not
 # analysed (E106), so a runaway file cannot stall a run (tests/test_hostile.py).
 MAX_TEST_BYTES = 512 * 1024
-MAX_TEST_LINES = 3_000
+MAX_TEST_LINES = 1_500
 
 
 def _read_test(p: Path, base: Path, rel: str) -> tuple[str, Problem | None]:

@@ -183,8 +183,25 @@ def _scalar(node) -> Scalar:
 MAX_DEPTH = 100  # nesting levels, in the text and once aliases are expanded
 MAX_ALIAS_NODES = 100_000  # nodes created by expanding aliases and merge keys
 # libyaml's composer recurses in C (a stack overflow, not an exception, at ~10**5 levels): only texts
-# that cannot nest deeper than this go to it. Every level needs one of `[{-?:`, so their count bounds it.
-_FAST_MAX_INDICATORS = 10_000
+# that cannot nest deeper than this go to it (see _depth_bound).
+_FAST_MAX_DEPTH = 10_000
+
+
+def _depth_bound(text: str) -> int:
+    """An upper bound on how deep ``text`` can nest, at C speed (no parse).
+
+    Flow levels need an open bracket still open; block levels need more indentation (a sequence may
+    share its key's column, hence 2x) or an indicator (`-`, `?`, `:`) on the same line."""
+    import re
+    from itertools import accumulate
+
+    brackets = re.findall(r"[\[\]{}]", text)
+    flow = max(accumulate(1 if b in "[{" else -1 for b in brackets), default=0) if brackets else 0
+    indent = max(map(len, re.findall(r"(?m)^ *", text)), default=0)
+    per_line = 200  # lines shorter than this cannot hold more indicators than that
+    for line in re.findall(r"[^\n]{200,}", text):
+        per_line = max(per_line, sum(line.count(c) for c in "-?:[{"))
+    return flow + 2 * (indent + 1) + per_line
 
 
 class TooComplex(Exception):
@@ -266,7 +283,7 @@ def load_yaml(text: str, file: str) -> tuple[YNode | None, list[Problem]]:
     """Parse one YAML document. Never raises: problems come back with positions."""
     from .fastyaml import Unavailable, compose
 
-    if sum(text.count(c) for c in "[{-?:") <= _FAST_MAX_INDICATORS:
+    if _depth_bound(text) <= _FAST_MAX_DEPTH:
         try:  # libyaml when installed, with ruamel's tags and marks (fastyaml); ruamel's own composer otherwise
             node = compose(text)
         except (Unavailable, RecursionError):
