@@ -588,7 +588,17 @@ def recipes(draw):
         files[draw(st.sampled_from(["c.conf.tmpl", "c.conf"]))] = draw(template_text)
     if draw(st.booleans()):
         files["README.md"] = draw(st.sampled_from(["* **Backups**: Yes\n", "", "{{\n"]))
+    if draw(st.booleans()):  # an overlay test (under OVERLAY/rec/), for the T rules and the reader
+        files["../ov/rec/test_rec.py"] = draw(st.one_of(overlay_test_text, python_text))
     return files
+
+
+overlay_test_text = st.lists(st.sampled_from([
+    "def test_image(stack):", "    assert image(stack, 'app') == 'nginx:1.27'", "    assert 'db' in services(stack)",
+    "IMG = 'postgres:15'", "    assert svc['Spec']['TaskTemplate']['ContainerSpec']['Image'].startswith(IMG)",
+    "    if x:", "        assert 'worker' not in services", "@pytest.mark.skip", "import pytest",
+    "    assert image == f'nginx:{V}'", "V = '1.27'", "    assert not ('a' in s and 'b' in s)",
+]), max_size=10).map(lambda ls: "\n".join(ls) + "\n")
 
 
 def _write(root: Path, files: dict) -> None:
@@ -596,6 +606,15 @@ def _write(root: Path, files: dict) -> None:
         p = root / rel
         p.parent.mkdir(parents=True, exist_ok=True)
         p.write_bytes(text.encode("utf-8", errors="surrogatepass"))
+
+
+def _lint_in_process(root: Path, files: dict) -> None:
+    recipe = Recipe.load(root, overlay_root=root.parent / "ov")
+    findings = engine.run(recipe, RULES)
+    crashed = [f.message for f in findings if f.code in ("E001", "E002")]
+    assert not crashed, (crashed, files)
+    for f in findings:
+        assert f.line is None or (f.line >= 1 and f.column is not None and f.column >= 1), f
 
 
 @_settings(150)
@@ -606,12 +625,29 @@ def test_every_rule_survives_any_recipe(files):
         root = Path(tmp) / "rec"
         root.mkdir()
         _write(root, files)
-        recipe = Recipe.load(root)
-        findings = engine.run(recipe, RULES)
-        crashed = [f.message for f in findings if f.code in ("E001", "E002")]
-        assert not crashed, (crashed, files)
-        for f in findings:
-            assert f.line is None or (f.line >= 1 and f.column is not None and f.column >= 1), f
+        _lint_in_process(root, files)
+
+
+@_settings(12)
+@given(recipes(), recipes(), st.sampled_from(["1.0.0+1.27", "0.1.0+x", "2.0.0-rc1+2", "not-a-release"]),
+       st.booleans())
+def test_every_rule_survives_any_recipe_with_history(released, current, tag, branch):
+    """A git history: a tagged release, then the working state (and maybe a branch): T/I rules read it."""
+    from recipelint.testing import build_repo
+
+    _count("rules with git history (engine.run)")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "rec"
+        inside = lambda fs: {k: v for k, v in fs.items() if not k.startswith("../")}  # noqa: E731
+        steps = [{"files": inside(released), "tag": tag}, {"files": {k: None for k in released} | inside(current)}]
+        if branch:
+            steps.append({"branch": "feature", "from": "main", "files": {"compose.yml": OK_COMPOSE}})
+        build_repo(root, steps)
+        _write(root, {k: v for k, v in current.items() if k.startswith("../")})
+        _lint_in_process(root, current)
+
+
+OK_COMPOSE = "services:\n  app:\n    image: nginx:1.28\n"
 
 
 def run_cli(*args) -> tuple[int, str, str]:
