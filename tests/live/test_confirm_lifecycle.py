@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.live.test_confirm_probes import LIVE, OWNER, ROOT, confirm, owned
+from tests.live._swarm import OWNER, owned
+from tests.live.test_confirm_probes import LIVE, ROOT, confirm
 
 pytestmark = pytest.mark.live
 

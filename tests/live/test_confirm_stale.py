@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from _swarm import owned
+from tests.live._swarm import owned
 
 pytestmark = pytest.mark.live
 
