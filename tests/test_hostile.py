@@ -409,6 +409,34 @@ def test_template_with_unbalanced_braces(tmp_path):
     assert rc == 1
 
 
+def _in_subprocess(code: str) -> str:
+    """Run ``code`` in a fresh interpreter under the hang guard; return its stdout."""
+    try:
+        r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=HANG_GUARD,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)})
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"hung (still running after {HANG_GUARD} s): {code[:200]}")
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+def test_many_unclosed_template_actions_take_linear_time():
+    """Regression: a line of 30,000 `{{` without `}}` made the action regex rescan the line from each."""
+    out = _in_subprocess(
+        "from recipelint.model.templates import template_refs\n"
+        "print(len(template_refs('{{ env ' * 30000 + '\\n' + '}} {{ ' * 30000 + '\\n' + '{{ env \"X\" }}\\n')))")
+    assert out == "1\n"
+
+
+def test_many_unclosed_interpolations_take_linear_time():
+    """Regression: 90,000 `${A:-` without `}` made the interpolation regex rescan the text from each."""
+    out = _in_subprocess(
+        "from recipelint.model.envfile import interpolate, variables_in\n"
+        "t = '${A:-' * 90000\n"
+        "print(interpolate(t, {}) == t, variables_in(t + ' $B'))")
+    assert out == "True ['B']\n"
+
+
 @pytest.mark.parametrize("text,expected", [
     ("x${A", "x${A"), ("${", "${"), ("$", "$"), ("${A:-${B}", "1"), ("${:-x}", "${:-x}"),
     ("a}${A}b", "a}1b"), ("${A:-", "${A:-"), ("$$", "$"), ("${A:?}", "1"),

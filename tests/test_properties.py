@@ -718,3 +718,18 @@ def test_network_aliases_are_replaced_not_appended():
     app = _merged_service("services:\n  app:\n    networks: {proxy: {aliases: [a]}}\n",
                           "services:\n  app:\n    networks: {proxy: {aliases: [b]}}\n")
     assert app.find("networks", "proxy", "aliases").plain() == ["b"]
+
+
+action_line = st.lists(st.sampled_from(["{{", "}}", "{{/*", "{{- /*", "*/}}", " env \"X\" ", "secret \"s\"", "{", "}",
+                                        "x", " ", "-"]), max_size=20).map("".join)
+
+
+@FAST
+@given(action_line)
+def test_template_actions_scan_agrees_with_the_action_regex(line):
+    """The linear scan (templates._actions) finds exactly what the original regex finds."""
+    from recipelint.model import templates
+
+    _count("template actions")
+    assert list(templates._actions(line)) == [(m.start(), m.end(), m.group(0))
+                                              for m in templates._ANY_ACTION.finditer(line)]

@@ -102,7 +102,10 @@ class EnvFile:
         return out
 
 
-_VAR = re.compile(r"\$(?:(?P<esc>\$)|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^}]*)\}|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
+# `arg` is bounded: unbounded, every unclosed `${A:-` rescans the rest of the text (quadratic: 100 KB of
+# them took minutes). A default over 256 characters is left as text.
+_VAR = re.compile(r"\$(?:(?P<esc>\$)|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^}]{0,256})\}"
+                  r"|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
 
 
 def interpolate(text: str, env: dict[str, str], *, keep_unknown: bool = True) -> str:

@@ -18,6 +18,25 @@ class TemplateRef:
 
 
 _ANY_ACTION = re.compile(r"\{\{(?!-?\s*/\*).*?\}\}")  # one action on one line; comments skipped
+_COMMENT = re.compile(r"-?\s*/\*")
+
+
+def _actions(line: str):
+    """What ``_ANY_ACTION.finditer(line)`` finds, as (start, end, text), in linear time: the regex
+    rescans to the end of the line from every `{{` that has no `}}` after it (quadratic)."""
+    pos = 0
+    while True:
+        start = line.find("{{", pos)
+        if start < 0:
+            return
+        end = line.find("}}", start + 2)
+        if end < 0:
+            return  # no `}}` after this `{{`, so none after any later one
+        if _COMMENT.match(line, start + 2):
+            pos = start + 1
+            continue
+        yield start, end + 2, line[start:end + 2]
+        pos = end + 2
 _CALL = re.compile(r"(?<![\w.$\"])(?P<fn>env|secret)\s+\"(?P<arg>[^\"]+)\"")
 
 
@@ -31,14 +50,14 @@ def template_refs(text: str) -> list[TemplateRef]:
     for i, line in enumerate(text.splitlines(), start=1):
         if "{{" not in line:
             continue
-        for a in _ANY_ACTION.finditer(line):
-            whole = _ACTION.fullmatch(a.group(0))
+        for a_start, a_end, action in _actions(line):
+            whole = _ACTION.fullmatch(action)
             if whole:
-                out.append(TemplateRef(whole.group("fn"), whole.group("arg"), i, a.start() + 1, a.end() + 1))
+                out.append(TemplateRef(whole.group("fn"), whole.group("arg"), i, a_start + 1, a_end + 1))
                 continue
-            for m in _CALL.finditer(a.group(0)):
-                out.append(TemplateRef(m.group("fn"), m.group("arg"), i, a.start() + m.start() + 1,
-                                       a.start() + m.end() + 1))
+            for m in _CALL.finditer(action):
+                out.append(TemplateRef(m.group("fn"), m.group("arg"), i, a_start + m.start() + 1,
+                                       a_start + m.end() + 1))
     return out
 
 
