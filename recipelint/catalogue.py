@@ -166,26 +166,104 @@ def lint_catalogue(paths, *, overlay=None, select=(), ignore=(), jobs=None, cach
         else:
             import multiprocessing as mp
 
-            methods = mp.get_all_start_methods()
-            ctx = mp.get_context("fork" if "fork" in methods else None)
-            # The first recipe is linted here, before the fork: whatever the rules load lazily (a schema
+            # The first recipe is linted here, before any fork: whatever the rules load lazily (a schema
             # validator, libcst) is then loaded once, and every forked worker inherits it.
             results[0] = _lint(paths[0])
-            rest = list(enumerate(paths))[1:]
-            chunk = max(1, min(16, len(rest) // (jobs * 4)))
-            init_args = (overlay, select, ignore, cache, config_options)
-            with ctx.Pool(jobs, initializer=_setup, initargs=init_args) as pool:
-                if progress:  # started after the fork: its refresh thread is not copied into the workers
-                    bar = _Progress(len(paths))
-                    bar.advance(results[0][1])
-                for i, *res in pool.imap_unordered(_work, rest, chunksize=chunk):
-                    results[i] = tuple(res)
+            if "fork" in mp.get_all_start_methods():
+                bar = _sweep_forked(mp.get_context("fork"), paths, results, jobs, progress)
+            else:  # spawn: each worker imports the engine once, in its initializer
+                rest = list(enumerate(paths))[1:]
+                chunk = max(1, min(16, len(rest) // (jobs * 4)))
+                init_args = (overlay, select, ignore, cache, config_options)
+                with mp.get_context().Pool(jobs, initializer=_setup, initargs=init_args) as pool:
+                    bar = _Progress(len(paths)) if progress else None
                     if bar:
-                        bar.advance(res[1])
+                        bar.advance(results[0][1])
+                    for i, *res in pool.imap_unordered(_work, rest, chunksize=chunk):
+                        results[i] = tuple(res)
+                        if bar:
+                            bar.advance(res[1])
     finally:
         if bar:
             bar.close()
     return results if with_failing else [r[:4] for r in results]
+
+
+def _sweep_forked(ctx, paths, results, jobs, progress):
+    """``jobs`` processes in all: this one and jobs-1 forked workers take the next recipe from a shared
+    counter until none is left (so no process sits idle holding a copy of the engine: peak memory is
+    jobs processes, not jobs+1). Workers send results back through a queue; the bar shows them as they come.
+    Returns the progress bar (or None)."""
+    n = len(paths)
+    counter = ctx.Value("i", 1)  # results[0] is done
+    queue = ctx.SimpleQueue()
+
+    def take():
+        with counter.get_lock():
+            i = counter.value
+            counter.value = i + 1
+        return i if i < n else None
+
+    def worker():
+        try:
+            while (i := take()) is not None:
+                queue.put((i, *_lint(paths[i])))
+        finally:
+            queue.put(None)
+
+    procs = []
+    sys.stdout.flush()  # a forked worker must not inherit (and later flush) a copy of unwritten output
+    sys.stderr.flush()
+    for _ in range(jobs - 1):
+        pr = ctx.Process(target=worker, daemon=True)
+        pr.start()
+        procs.append(pr)
+    bar = _Progress(n) if progress else None  # started after the forks: its thread is not copied into them
+    try:
+        _share_work(take, queue, procs, paths, results, bar)
+    except BaseException:
+        if bar:
+            bar.close()
+        for pr in procs:
+            pr.kill()
+        raise
+    return bar
+
+
+def _share_work(take, queue, procs, paths, results, bar) -> None:
+    if bar:
+        bar.advance(results[0][1])
+    done = 0  # workers that said they are finished
+
+    def drain(block: bool) -> None:
+        nonlocal done
+        while done < len(procs) and (block or not queue.empty()):
+            if block and queue.empty() and not any(pr.is_alive() for pr in procs):
+                break  # a worker died without a word: its recipes are reported below
+            if block and queue.empty():
+                import time
+
+                time.sleep(0.005)
+                continue
+            item = queue.get()
+            if item is None:
+                done += 1
+                continue
+            results[item[0]] = tuple(item[1:])
+            if bar:
+                bar.advance(item[2])
+
+    while (i := take()) is not None:
+        results[i] = _lint(paths[i])
+        if bar:
+            bar.advance(results[i][1])
+        drain(block=False)
+    drain(block=True)
+    for pr in procs:
+        pr.join(timeout=5)
+    for i, r in enumerate(results):
+        if r is None:  # only if a worker process was killed mid-recipe
+            results[i] = (paths[i], paths[i].name, [], f"{paths[i]}: cannot lint: the worker process died", False)
 
 
 class _Progress:

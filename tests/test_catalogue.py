@@ -73,13 +73,15 @@ def test_pool_and_inline_give_the_same_findings_in_input_order(tmp_path):
     cat = make_catalogue(tmp_path, n_dump=5, n_clean=4)
     paths = catalogue.discover_recipes([cat])
     inline = catalogue.lint_catalogue(paths, select=["B001"], jobs=1, cache=False)
-    pooled = catalogue.lint_catalogue(paths, select=["B001"], jobs=2, cache=False)
-    assert [r[1] for r in pooled] == [p.name for p in paths]
-    assert b001(pooled) == b001(inline) == [(f"dump-{i}", "B001", "compose.yml", 6, 9, f"dump-{i}")
-                                            for i in range(5)]
-    assert all(err is None for *_x, err in pooled)
-    # every finding of the pooled run is the one the inline run produced, field for field
-    assert [[vars(f) for f in fs] for _p, _n, fs, _e in pooled] == [[vars(f) for f in fs] for _p, _n, fs, _e in inline]
+    for jobs in (2, 3):
+        pooled = catalogue.lint_catalogue(paths, select=["B001"], jobs=jobs, cache=False)
+        assert [r[1] for r in pooled] == [p.name for p in paths]
+        assert b001(pooled) == b001(inline) == [(f"dump-{i}", "B001", "compose.yml", 6, 9, f"dump-{i}")
+                                                for i in range(5)]
+        assert all(err is None for *_x, err in pooled)
+        # every finding of the pooled run is the one the inline run produced, field for field
+        assert [[vars(f) for f in fs] for _p, _n, fs, _e in pooled] == \
+            [[vars(f) for f in fs] for _p, _n, fs, _e in inline]
 
 
 def test_a_path_that_is_not_a_recipe_is_an_error_entry_not_an_exception(tmp_path):
@@ -313,3 +315,22 @@ def test_each_recipe_gets_its_nearest_config_file_and_inline_ignores(tmp_path):
     assert len([ln for ln in out.splitlines() if ": B001 " in ln]) == 2  # dump-2's stays suppressed inline
     code, _, err = cli("check", "--catalogue", cat, "--config", tmp_path / "nope.toml")
     assert code == 2 and err.startswith("recipelint: error: --config")
+
+
+def test_the_sweep_really_shares_the_recipes_between_processes(tmp_path, monkeypatch):
+    import time
+
+    cat = make_catalogue(tmp_path, n_dump=6, n_clean=6)
+    paths = catalogue.discover_recipes([cat])
+    real = catalogue._lint
+
+    def tagged(path):  # the forked workers inherit this wrapper
+        time.sleep(0.05)
+        p, name, fs, _err, failing = real(path)
+        return p, name, fs, f"pid {os.getpid()}", failing
+
+    monkeypatch.setattr(catalogue, "_lint", tagged)
+    res = catalogue.lint_catalogue(paths, select=["B001"], jobs=3, cache=False)
+    pids = {err for *_x, err in res}
+    assert len(pids) == 3 and f"pid {os.getpid()}" in pids  # this process and two workers each did some
+    assert [r[1] for r in res] == [p.name for p in paths]
