@@ -530,3 +530,30 @@ def test_overlay_test_symlink_out_of_the_overlay_root(tmp_path):
     rc, findings, _ = lint(tmp_path, d, "--overlay", tmp_path / "ov")
     assert at(findings, "E104") == [("E104", "rec/test_link.py", None, None)]
     assert "LEAKED-MARKER" not in json.dumps(findings)
+
+
+DEEP_PYTHON = {
+    # shape: (source of the assert's right-hand side, where E106 is reported)
+    "parentheses": ("(" * 30_000 + "1" + ")" * 30_000, (2, 221)),  # CPython: too many nested parentheses
+    "or-chain": (" or ".join(["a == 'x'"] * 30_000), (2, 12)),  # libcst nests `or` once per operand
+    "string-concatenation": (" ".join(["'a'"] * 30_000), (2, 21)),
+    "not-chain": ("(" + "not " * 1_400 + "a)", (2, 410)),
+    "binary-chain": ("+".join(["1"] * 1_400), (2, 2_627)),  # the operand 100 levels down the left-nested chain
+    "deep-and-a-syntax-error": ("(" + "not " * 1_400 + "a) +", (2, 5_626)),  # E103 from Python, not libcst
+}
+
+
+@pytest.mark.parametrize("shape", sorted(DEEP_PYTHON))
+def test_overlay_test_nested_too_deep_for_libcst(tmp_path, shape):
+    """Regression: libcst segfaulted (exit 139, no report at all) on 1,500 nested parentheses or a 30,000-term
+    `or`, and its visitors raised RecursionError on ~1,000-deep chains. Deep code is now E106, not parsed."""
+    rhs, (line, col) = DEEP_PYTHON[shape]
+    rc, findings, _ = _overlay_case(tmp_path, "test_x.py", f"def test_x():\n    assert image == {rhs}\n")
+    code = "E103" if shape == "deep-and-a-syntax-error" else "E106"
+    assert rc == 1 and at(findings, "E103", "E106") == [(code, "rec/test_x.py", line, col)]
+
+
+def test_overlay_test_nested_within_bounds_is_analysed(tmp_path):
+    rhs = "(" * 60 + "'nginx:1.27'" + ")" * 60 + " or " + " or ".join(["x == 'a'"] * 30)
+    rc, findings, _ = _overlay_case(tmp_path, "test_x.py", f"def test_x():\n    assert image == {rhs}\n")
+    assert not at(findings, "E103", "E106") and at(findings, "T003") == [("T003", "rec/test_x.py", 2, 5)]

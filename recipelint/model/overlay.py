@@ -80,6 +80,10 @@ class TestFile:
             self.problems.append(Problem("E103", self.rel, line, col,
                                          "Python syntax error: source code cannot contain NUL bytes"))
             return None
+        too_deep = _too_deep_for_libcst(self.text, self.rel)
+        if too_deep is not None:
+            self.problems.append(too_deep)
+            return None
         import libcst as cst
 
         try:
@@ -101,7 +105,11 @@ class TestFile:
         mod = self.module
         if mod is None:
             return []
-        return _Extractor(self, mod).run()
+        try:
+            return _Extractor(self, mod).run()
+        except RecursionError:  # _too_deep_for_libcst keeps real input far from this; never a crash regardless
+            self.problems.append(Problem("E106", self.rel, None, None, "Python nests too deep to analyse"))
+            return []
 
 
 # a test that may not run its asserts: @pytest.mark.skip/skipif/xfail, pytest.skip(), importorskip()
@@ -423,6 +431,52 @@ def discover_tests(recipe_root: Path, recipe_name: str, overlay_root: Path | Non
                 tf.problems.append(problem)
             found.append(tf)
     return found
+
+
+# libcst's native parser overflows its stack (a segfault, not an exception) on deeply nested code, and
+# its visitors recurse in Python: code nested deeper than this is not analysed (E106). Test code nests
+# < 30 levels; libcst copes with ~190 of every shape we tried. `a or b or c` and `"a" "b" "c"` nest
+# once per operand in libcst (flat in Python's ast), so they count that way here.
+MAX_PY_DEPTH = 100
+
+
+def _too_deep_for_libcst(text: str, rel: str) -> Problem | None:
+    """E106 if ``text`` nests too deep for libcst, E103 if it does not parse, both found with Python's
+    own parser (which bounds its stack); None to go on to libcst. A syntax error never reaches libcst:
+    deep code with a syntax error elsewhere would crash it just the same."""
+    import ast
+
+    try:
+        tree = compile(text, rel, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as err:
+        if err.msg.startswith("too many"):  # too many nested parentheses / levels of indentation / blocks
+            return Problem("E106", rel, err.lineno, err.offset or 1 if err.lineno else None,
+                           f"Python nests too deep to analyse ({err.msg})")
+        if err.lineno:
+            return Problem("E103", rel, err.lineno, err.offset or 1, f"Python syntax error: {err.msg}")
+        return Problem("E103", rel, None, None, f"Python syntax error: {err.msg}")
+    except (RecursionError, MemoryError):
+        return Problem("E106", rel, None, None, "Python nests too deep to analyse")
+    except ValueError:
+        return None
+    lines = text.splitlines()
+    stack = [(tree, 0, None)]
+    while stack:
+        node, depth, pos = stack.pop()
+        if getattr(node, "lineno", None):
+            pos = (node.lineno, node.col_offset + 1)  # else: the nearest enclosing node with a position
+        if isinstance(node, ast.BoolOp):
+            depth += len(node.values) - 1
+        elif isinstance(node, (ast.Constant, ast.JoinedStr)) and getattr(node, "lineno", None):
+            seg = lines[node.lineno - 1:node.end_lineno]
+            if seg and len(seg) == 1:
+                seg = [seg[0][node.col_offset:node.end_col_offset]]
+            depth += sum(x.count("'") + x.count('"') for x in seg) // 2  # implicit concatenation: per literal
+        if depth > MAX_PY_DEPTH:
+            return Problem("E106", rel, pos[0] if pos else None, pos[1] if pos else None,
+                           f"Python nests deeper than {MAX_PY_DEPTH} levels here; the file is not analysed")
+        stack.extend((child, depth + 1, pos) for child in ast.iter_child_nodes(node))
+    return None
 
 
 # libcst takes ~2.5 ms per assert; cc-ci test files are a few hundred lines. Beyond these a file is not
