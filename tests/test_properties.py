@@ -688,12 +688,6 @@ def test_check_exits_0_1_or_2_and_exit_2_is_one_line(files, flags):
             assert " E001 " not in out and " E002 " not in out
 
 
-def test_report_counts():
-    """Not a property: prints how many generated inputs the properties above tried (run with -s)."""
-    print("\nproperty inputs tried:", json.dumps(COUNTS, sort_keys=True), "total", sum(COUNTS.values()))
-    assert all(v > 0 for v in COUNTS.values())
-
-
 # --------------------------------------------------------------- regressions found by the properties
 
 def _merged_service(*texts):
@@ -733,3 +727,31 @@ def test_template_actions_scan_agrees_with_the_action_regex(line):
     _count("template actions")
     assert list(templates._actions(line)) == [(m.start(), m.end(), m.group(0))
                                               for m in templates._ANY_ACTION.finditer(line)]
+
+
+DEEP_SHAPES = {
+    "parens": lambda n: "(" * n + "1" + ")" * n, "brackets": lambda n: "[" * n + "]" * n,
+    "or": lambda n: " or ".join(["a"] * n), "and-not": lambda n: " and ".join(["not a"] * n),
+    "plus": lambda n: "+".join(["1"] * n), "unary": lambda n: "-" * n + "1", "attr": lambda n: "a" + ".b" * n,
+    "calls": lambda n: "f" + "()" * n, "strings": lambda n: " ".join(["'a'"] * n),
+    "lambdas": lambda n: "lambda: " * n + "1", "subscripts": lambda n: "a" + "[0]" * n,
+    "ternary": lambda n: "a if b else " * n + "c", "compare": lambda n: " < ".join(["a"] * n),
+}
+
+
+@_settings(40)
+@given(st.sampled_from(sorted(DEEP_SHAPES)), st.integers(1, 4000), st.booleans())
+def test_overlay_test_reader_survives_deep_code(shape, n, broken):
+    """libcst crashes the process on deep code; the reader must stop it first (or report E103/E106)."""
+    _count("overlay-test reader (deep code)")
+    text = f"def test_x():\n    assert image == ({DEEP_SHAPES[shape](n)})" + (" +" if broken else "") + "\n"
+    tf = overlay_model.TestFile("overlay", "rec/test_x.py", Path("test_x.py"), text)
+    facts = tf.asserts
+    assert all(p.code in ("E103", "E106") for p in tf.problems)
+    assert bool(facts) != bool(tf.problems)  # either analysed, or reported
+
+
+def test_report_counts():
+    """Not a property: prints how many generated inputs the properties above tried (run with -s)."""
+    print("\nproperty inputs tried:", json.dumps(COUNTS, sort_keys=True), "total", sum(COUNTS.values()))
+    assert all(v > 0 for v in COUNTS.values())
