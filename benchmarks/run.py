@@ -164,6 +164,7 @@ def main() -> None:
     work = a.work or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "recipelint-bench"
     work.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
+    load0 = os.getloadavg()[0]
 
     tools = ensure_tools(work)
     env = bench_env(work)
@@ -210,7 +211,7 @@ def main() -> None:
     # ---- catalogue, with scaling
     out.append("\nCatalogue sweep (recipelint --catalogue --no-cache, all cores; peers: one process over every "
                "compose*.yml of those recipes)")
-    out.append(f"  {'recipes':>7} {'files':>6} {'recipelint':>11} {'per recipe':>10} {'warm cache':>11} "
+    out.append(f"  {'recipes':>7} {'files':>6} {'recipelint':>11} {'CPU':>8} {'per recipe':>10} {'warm cache':>11} "
                + " ".join(f"{t:>12}" for t in peer_cmds(tools, ["x"])) + "   ratio vs yamllint")
     sweep = []
     for k in sizes:
@@ -230,14 +231,15 @@ def main() -> None:
         ratio = row["recipelint"]["wall"] / row["yamllint"]["wall"] if "yamllint" in row else None
         row["ratio_yamllint"] = ratio
         sweep.append(row)
-        out.append(f"  {k:7d} {len(files):6d} {ms(row['recipelint']['wall']):>11} "
+        out.append(f"  {k:7d} {len(files):6d} {ms(row['recipelint']['wall']):>11} {row['recipelint']['cpu']:6.1f} s "
                    f"{row['recipelint']['wall'] / k * 1000:7.1f} ms {ms(row['recipelint_warm']['wall']):>11} "
                    + " ".join(f"{ms(row[t]['wall']) if t in row else '-':>12}" for t in peer_cmds(tools, ["x"]))
                    + (f"   {ratio:.2f}x (target <= 0.50x)" if ratio else ""))
     res["catalogue"] = sweep
     if len(sweep) >= 2:
         base = sweep[0]
-        parts = [f"{s['recipes']}: {s['recipelint']['wall'] / base['recipelint']['wall']:.2f}x time for "
+        parts = [f"{s['recipes']}: {s['recipelint']['wall'] / base['recipelint']['wall']:.2f}x wall, "
+                 f"{s['recipelint']['cpu'] / base['recipelint']['cpu']:.2f}x CPU for "
                  f"{s['recipes'] / base['recipes']:.0f}x recipes" for s in sweep[1:]]
         out.append("  scaling (recipelint, vs the smallest): " + "; ".join(parts))
     big = sweep[-1]
@@ -259,7 +261,8 @@ def main() -> None:
                        f"{pss} (target <= 150 MB); largest single process {mem['max_process_mb']:.0f} MB")
         else:
             out.append(f"\nPeak memory: not measured ({mem.get('error', '?')})")
-    out.append(f"\n(benchmark wall time {time.perf_counter() - t_start:.0f} s)")
+    out.append(f"\n(benchmark wall time {time.perf_counter() - t_start:.0f} s; load average at the end "
+               f"{os.getloadavg()[0]:.1f}, at the start {load0:.1f}: other work on the machine inflates wall times)")
     print("\n".join(out))
     if a.json:
         a.json.write_text(json.dumps(res, indent=2))
