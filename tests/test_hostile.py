@@ -332,11 +332,13 @@ def test_compose_file_entries_outside_the_recipe_are_never_read(tmp_path):
 
 
 def test_config_file_outside_the_recipe_is_never_read(tmp_path):
-    d = make(tmp_path, {"compose.yml": OK + "configs:\n  c:\n    file: ../../../../../../../etc/passwd\n"})
+    d = make(tmp_path, {"compose.yml": OK + "configs:\n  c:\n    file: ../../../../../../../etc/passwd\n"
+                                          "  d:\n    file: /etc/passwd\n  e:\n    file: sub/../../../etc/passwd\n"})
     r = Recipe.load(d)
-    src = r.config_source(r.default, "config", "c")
-    assert src.text is None
-    lint(tmp_path, d)
+    for name in "cde":
+        assert r.config_source(r.default, "config", name).text is None
+    rc, findings, _ = lint(tmp_path, d)
+    assert "root:" not in json.dumps(findings)
 
 
 def test_recipe_path_that_is_a_file(tmp_path):
@@ -557,3 +559,15 @@ def test_overlay_test_nested_within_bounds_is_analysed(tmp_path):
     rhs = "(" * 60 + "'nginx:1.27'" + ")" * 60 + " or " + " or ".join(["x == 'a'"] * 30)
     rc, findings, _ = _overlay_case(tmp_path, "test_x.py", f"def test_x():\n    assert image == {rhs}\n")
     assert not at(findings, "E103", "E106") and at(findings, "T003") == [("T003", "rec/test_x.py", 2, 5)]
+
+
+def test_file_over_the_size_limit_in_a_release_is_not_read(tmp_path):
+    d = tmp_path / "rec"
+    big = OK + "x: '" + "a" * (600 * 1024) + "'\n"
+    build_repo(d, [{"files": {"compose.yml": big, ".env.sample": "TYPE=rec\n"}, "tag": "1.0.0+1.27"},
+                   {"files": {"compose.yml": OK}}])
+    r = Recipe.load(d)
+    old = r.at("1.0.0+1.27")
+    assert old.yaml("compose.yml") is None and r.yaml("compose.yml") is not None
+    assert [(p.code, p.file, p.line) for p in old.problems] == [("E106", "compose.yml", None)]
+    assert "at 1.0.0+1.27 is 0.6 MiB" in old.problems[0].message

@@ -114,9 +114,16 @@ class GitSource(FileSource):
     def __init__(self, repo: GitRepo, rev: str):
         self.repo = repo
         self.rev = rev
+        self.problems: dict[str, Problem] = {}
 
     def read(self, rel: str) -> str | None:
-        return self.repo.read(self.rev, rel)
+        text = self.repo.read(self.rev, rel)
+        if text is not None and len(text) > MAX_FILE_BYTES:  # the same bound as in the work tree
+            self.problems[rel] = Problem("E106", rel, None, None,
+                                         f"file at {self.rev} is {len(text) / 1048576:.1f} MiB, over the "
+                                         f"{MAX_FILE_BYTES // 1024} KiB recipelint reads; not read")
+            return None
+        return text
 
     def list(self) -> list[str]:
         return [p for p in self.repo.list_files(self.rev)
