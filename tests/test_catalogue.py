@@ -133,12 +133,15 @@ def test_cli_catalogue_clean_exits_0_and_bad_input_is_one_line(tmp_path):
     assert code == 2 and err.startswith("recipelint: error: --select Q9:")
 
 
-def test_a_piped_sweep_imports_neither_rich_nor_libcst(tmp_path):
-    cat = make_catalogue(tmp_path, n_dump=1, n_clean=1)
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_piped_sweep_imports_nothing_heavy_it_does_not_need(tmp_path, jobs):
+    """No progress bar on a pipe (rich), no overlay tests (libcst), no schema rule selected (jsonschema),
+    and libyaml composes every file (ruamel is the fallback)."""
+    cat = make_catalogue(tmp_path, n_dump=3, n_clean=3)
     probe = ("import sys\nfrom recipelint.cli import run\n"
-             f"sys.argv=['recipelint','check','--catalogue',{str(cat)!r},'-j','1','--select','B001']\n"
+             f"sys.argv=['recipelint','check','--catalogue',{str(cat)!r},'-j',{jobs!r},'--select','B001']\n"
              "try:\n    run()\nexcept SystemExit:\n    pass\n"
-             "print('HEAVY', sorted(m for m in ('rich', 'libcst') if m in sys.modules))")
+             "print('HEAVY', sorted(m for m in ('rich', 'libcst', 'jsonschema', 'ruamel.yaml') if m in sys.modules))")
     r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT)
     assert r.stdout.splitlines()[-1] == "HEAVY []"
 
