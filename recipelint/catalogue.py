@@ -141,14 +141,15 @@ def default_jobs() -> int:
 
 
 def lint_catalogue(paths, *, overlay=None, select=(), ignore=(), jobs=None, cache=True, progress=False,
-                   config_options=None, with_failing=False):
+                   config_options=None, with_failing=False, keep_suppressed=False):
     """Lint each recipe path; one (path, recipe_name, findings, error_or_None) per path, in order.
 
     ``jobs`` None means one worker per usable core; 1 lints in this process. ``progress`` True shows a
     rich progress bar on standard error (callers pass it only when standard error is a terminal).
     Each recipe's config file applies as for `check PATH`; ``config_options`` holds the flags
-    (fail_on, no_inline_ignores, config_file, isolated). Findings an inline comment suppresses come
-    back with ``suppressed`` set. ``with_failing`` adds a fifth item: does the recipe fail its `fail-on`.
+    (fail_on, no_inline_ignores, config_file, isolated). Findings an inline comment suppresses are left
+    out, unless ``keep_suppressed`` (then they come with ``suppressed`` set, for SARIF and JSON).
+    ``with_failing`` adds a fifth item: does the recipe fail its `fail-on`.
     """
     paths = [Path(p) for p in paths]
     jobs = default_jobs() if jobs is None else max(1, int(jobs))
@@ -186,6 +187,9 @@ def lint_catalogue(paths, *, overlay=None, select=(), ignore=(), jobs=None, cach
     finally:
         if bar:
             bar.close()
+    if not keep_suppressed:
+        results = [(r[0], r[1], [f for f in r[2] if getattr(f, "suppressed", None) is None], *r[3:])
+                   for r in results]
     return results if with_failing else [r[:4] for r in results]
 
 
@@ -362,7 +366,8 @@ def check_catalogue(catalogues, *, paths=(), overlay=None, fmt="text", select=()
         problem(f"--config {cfg_file}: no such file")
     results = lint_catalogue(recipes, overlay=overlay, select=select, ignore=ignore, jobs=jobs, cache=cache,
                              progress=sys.stderr.isatty(),
-                             config_options={**(config_options or {}), "fail_on": fail_on}, with_failing=True)
+                             config_options={**(config_options or {}), "fail_on": fail_on}, with_failing=True,
+                             keep_suppressed=True)
     failing = any(r[4] for r in results)
     results = [r[:4] for r in results]
     findings = []

@@ -337,3 +337,12 @@ def test_the_sweep_really_shares_the_recipes_between_processes(tmp_path, monkeyp
     pids = {err for *_x, err in res}
     assert len(pids) == 3 and f"pid {os.getpid()}" in pids  # this process and two workers each did some
     assert [r[1] for r in res] == [p.name for p in paths]
+
+
+def test_the_api_leaves_suppressed_findings_out_unless_asked(tmp_path):
+    cat = tmp_path / "cat"
+    write_files(cat / "rec", {"compose.yml": DUMP.replace('x.sql"\n', 'x.sql"  # recipelint: ignore[B001] runbook\n')})
+    [(_p, name, fs, err)] = catalogue.lint_catalogue(catalogue.discover_recipes([cat]), select=["B001"], jobs=1)
+    assert (name, fs, err) == ("rec", [], None)
+    [(_p, _n, fs, _e)] = catalogue.lint_catalogue([cat / "rec"], select=["B001"], jobs=1, keep_suppressed=True)
+    assert [(f.code, f.line, f.column, f.suppressed["justification"]) for f in fs] == [("B001", 6, 9, "runbook")]
