@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from pathlib import Path
 
@@ -68,19 +69,37 @@ def code_stamp() -> str:
 
 
 def _hash_tree(h, root: Path, label: str, skip=_SKIP_DIRS) -> None:
-    """Feed every file under root (relative path + contents) into h, in a stable order."""
+    """Feed every file under root (relative path + contents) into h, in a stable order.
+
+    Symlinked directories are followed, as the model's file listing follows them (each directory once:
+    a link loop ends). Only regular files are opened: a FIFO or a device would block or never end, so
+    they enter the key by name and kind only."""
     if not root.is_dir():
         h.update(f"{label}:absent\n".encode())
         return
-    for dirpath, dirnames, filenames in os.walk(root):
+    seen_dirs: set = set()
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=True):
+        try:
+            st = os.stat(dirpath)
+        except OSError:
+            dirnames[:] = []
+            continue
+        if (st.st_dev, st.st_ino) in seen_dirs:
+            dirnames[:] = []
+            continue
+        seen_dirs.add((st.st_dev, st.st_ino))
         dirnames[:] = sorted(n for n in dirnames if n not in skip)
         rel = os.path.relpath(dirpath, root)
         for n in sorted(filenames):
             p = os.path.join(dirpath, n)
             try:
-                with open(p, "rb") as fh:
-                    data = fh.read()
-            except OSError as exc:  # unreadable: its error message is part of the result
+                fst = os.stat(p)
+                if not stat.S_ISREG(fst.st_mode):
+                    data = f"<not a regular file: mode {stat.S_IFMT(fst.st_mode):o}>".encode()
+                else:
+                    with open(p, "rb") as fh:
+                        data = fh.read()
+            except OSError as exc:  # unreadable or a dangling link: its error is part of the result
                 data = f"<unreadable {type(exc).__name__}>".encode()
             h.update(f"{label}:{rel}/{n}\0{len(data)}\0".encode())
             h.update(data)

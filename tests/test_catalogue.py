@@ -346,3 +346,16 @@ def test_the_api_leaves_suppressed_findings_out_unless_asked(tmp_path):
     assert (name, fs, err) == ("rec", [], None)
     [(_p, _n, fs, _e)] = catalogue.lint_catalogue([cat / "rec"], select=["B001"], jobs=1, keep_suppressed=True)
     assert [(f.code, f.line, f.column, f.suppressed["justification"]) for f in fs] == [("B001", 6, 9, "runbook")]
+
+
+def test_the_key_follows_symlinked_dirs_once_and_never_opens_a_fifo(tmp_path):
+    r = tmp_path / "rec"
+    shared = tmp_path / "shared"
+    write_files(r, {"compose.yml": CLEAN})
+    write_files(shared, {"app.conf.tmpl": "a\n"})
+    os.symlink(shared, r / "conf")
+    os.symlink(r, r / "loop")  # a link back up: walked once, not forever
+    os.mkfifo(r / "pipe")
+    k = cache.recipe_key(r, "rec", None, {})
+    write_files(shared, {"app.conf.tmpl": "b\n"})  # a file the recipe reads through its link
+    assert cache.recipe_key(r, "rec", None, {}) != k
