@@ -140,6 +140,7 @@ def test_file_of_50_mib_is_not_read(tmp_path):
         fh.truncate(50 * 1024 * 1024)  # the compose text, then zeros up to 50 MiB
     rc, findings, _ = lint(tmp_path, d)
     assert rc == 1 and at(findings, "E106") == [("E106", "compose.yml", None, None)]
+    assert not at(findings, "I001")  # it is there, just not read: not "missing"
     msg = next(f["message"] for f in findings if f["code"] == "E106")
     assert "50.0 MiB" in msg and "512 KiB" in msg
 
@@ -370,10 +371,14 @@ def test_fifo_is_never_opened(tmp_path):
     (tmp_path / "ov" / "rec").mkdir(parents=True)
     os.mkfifo(tmp_path / "ov" / "rec" / "test_fifo.py")
     # --no-cache: the result cache (recipelint/cache.py) hashes every file and is not part of this check
+    os.mkfifo(d / "compose.yml.fifo")
+    (d / "compose.yml").unlink()
+    (d / "compose.yml.fifo").rename(d / "compose.yml")  # the default compose file itself is a FIFO
     rc, findings, _ = lint(tmp_path, d, "--overlay", tmp_path / "ov", no_cache=True)
-    assert rc == 1
+    assert rc == 1 and not at(findings, "I001")
+    assert ("E104", "compose.yml", None, None) in at(findings, "E104")
     assert at(findings, "E104") == [("E104", ".env.sample", None, None), ("E104", "compose.fifo.yml", None, None),
-                                    ("E104", "rec/test_fifo.py", None, None)]
+                                    ("E104", "compose.yml", None, None), ("E104", "rec/test_fifo.py", None, None)]
 
 
 # ----------------------------------------------------------------------------------------- other sources

@@ -235,7 +235,9 @@ class Recipe:
     @cached_property
     def missing_chain_files(self) -> list[tuple[str, Assign | None]]:
         _, where = self.env.compose_chain()
-        return [(f, where) for f in self.chain if self.read(f) is None]
+        # a file that is there but was not read (too large, a FIFO...) has its own E104/E106: not missing
+        unread = getattr(self.source, "problems", {})
+        return [(f, where) for f in self.chain if self.read(f) is None and _norm(f) not in unread]
 
     @cached_property
     def optional_overlays(self) -> list[str]:
