@@ -576,3 +576,31 @@ def test_file_over_the_size_limit_in_a_release_is_not_read(tmp_path):
     assert old.yaml("compose.yml") is None and r.yaml("compose.yml") is not None
     assert [(p.code, p.file, p.line) for p in old.problems] == [("E106", "compose.yml", None)]
     assert "at 1.0.0+1.27 is 0.6 MiB" in old.problems[0].message
+
+
+def _cli_raw(tmp_path, *args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path / "_cache")}
+    env.pop("RECIPELINT_DEBUG", None)
+    try:
+        return subprocess.run([sys.executable, "-c", "from recipelint.cli import run; run()", *map(str, args)],
+                              capture_output=True, text=True, cwd=ROOT, env=env, timeout=HANG_GUARD)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"hung: {args}")
+
+
+def test_output_into_a_missing_directory_is_one_line(tmp_path):
+    """Regression: `-o /missing/dir/out` printed a FileNotFoundError traceback (exit 1)."""
+    d = make(tmp_path, {"compose.yml": OK})
+    out = tmp_path / "missing" / "out.txt"
+    r = _cli_raw(tmp_path, "check", d, "-o", out)
+    assert r.returncode == 2 and r.stderr == f"recipelint: error: {out}: No such file or directory\n"
+
+
+def test_config_file_that_is_not_utf8_is_one_line(tmp_path):
+    """Regression: a --config file with invalid UTF-8 printed a UnicodeDecodeError traceback."""
+    d = make(tmp_path, {"compose.yml": OK})
+    cfg = tmp_path / "bad.toml"
+    cfg.write_bytes(b"\xff\xfe[tool.recipelint]\n")
+    r = _cli_raw(tmp_path, "check", d, "--config", cfg)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith("recipelint: ")
