@@ -23,7 +23,11 @@ _INLINE_BELOW = 4  # fewer recipes than this: a pool costs more than it saves
 
 
 def discover_recipes(dirs) -> list[Path]:
-    """Every recipe directly under each DIR (a subdirectory holding compose.yml), by name; duplicates once."""
+    """Every recipe directly under each DIR, by name; duplicates once.
+
+    A recipe is a subdirectory that `check PATH` would accept: it holds a compose file (`compose.yml` or
+    `compose.*.yml`) or an `.env.sample` (a recipe whose compose file is missing is linted, and I001 says
+    so, rather than silently skipped)."""
     out: list[Path] = []
     seen: set[Path] = set()
     for d in dirs:
@@ -33,13 +37,22 @@ def discover_recipes(dirs) -> list[Path]:
         except OSError:
             continue
         for e in entries:
-            if e.name.startswith(".") or not (e / "compose.yml").is_file():
+            if e.name.startswith(".") or not _looks_like_recipe(e):
                 continue
             key = e.resolve()
             if key not in seen:
                 seen.add(key)
                 out.append(e)
     return out
+
+
+def _looks_like_recipe(d: Path) -> bool:
+    if (d / "compose.yml").is_file() or (d / ".env.sample").is_file():
+        return True
+    try:
+        return any(c.is_file() for c in d.glob("compose.*.yml"))
+    except OSError:
+        return False
 
 
 # ---------------------------------------------------------------------------------------------- one recipe
