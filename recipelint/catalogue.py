@@ -373,7 +373,7 @@ def check_catalogue(catalogues, *, paths=(), overlay=None, fmt="text", select=()
     seen = {p.resolve() for p in recipes}
     recipes += [Path(p) for p in paths if Path(p).resolve() not in seen]
     if not recipes:
-        problem(f"--catalogue {', '.join(map(str, catalogues))}: no recipe (a subdirectory holding compose.yml) found")
+        problem(f"--catalogue {', '.join(map(str, catalogues))}: no recipe (a subdirectory holding a compose*.yml or .env.sample) found")
     cfg_file = (config_options or {}).get("config_file")
     if cfg_file is not None and not Path(cfg_file).is_file():
         problem(f"--config {cfg_file}: no such file")

@@ -63,7 +63,7 @@ def main() -> None:
               help="Use this pyproject.toml or .recipelint.toml instead of the nearest one above each recipe.")
 @click.option("--isolated", is_flag=True, help="Use no configuration file.")
 @click.option("--catalogue", multiple=True, type=click.Path(path_type=Path),
-              help="Lint every recipe under DIR (each subdirectory holding compose.yml), in parallel. Repeatable.")
+              help="Lint every recipe under DIR (each subdirectory holding a compose*.yml or .env.sample), in parallel. Repeatable.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for --catalogue (default: cores).")
 @click.option("--no-cache", is_flag=True, help="Ignore and do not write the result cache.")
 def check(paths, overlay, fmt, select, ignore, fail_on, show_fix, output, catalogue, jobs, no_cache,
@@ -247,7 +247,7 @@ def confirm_cmd(path, overlay, fmt, select, ignore, findings_file, timeout, keep
 @main.command("report")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--catalogue", multiple=True, type=click.Path(path_type=Path),
-              help="Every recipe under DIR (each subdirectory holding compose.yml). Repeatable.")
+              help="Every recipe under DIR (each subdirectory holding a compose*.yml or .env.sample). Repeatable.")
 @click.option("--overlay", "overlay", type=click.Path(path_type=Path),
               help="cc-ci style overlay root (as for check).")
 @click.option("--select", multiple=True, help="Only these codes (comma-separated, by prefix).")
