@@ -10,8 +10,8 @@ Two schemas, validated after interpolation:
   that `docker stack deploy` ignores or refuses, and values that must convert (counts, durations,
   byte sizes, ports). Each failing subschema names its code in ``x-code``.
 
-jsonschema is imported on the first validation only, and each validator is compiled once per
-process. All findings of a recipe are computed once and shared by the S rules.
+Each document is first checked by a compiled validator (jsonschema-rs); jsonschema is imported, and
+its validators compiled (once per process), only when a document fails, for the exact errors. All findings of a recipe are computed once and shared by the S rules.
 
 A value that still holds an unresolved ``${VARIABLE}`` is never judged by its value (type, enum,
 pattern, format, alternatives, conversion): docker checks it only after interpolation. A value that
@@ -85,6 +85,65 @@ def _compose_validator():
     from jsonschema import Draft202012Validator
 
     return Draft202012Validator(_compose_schema())
+
+
+# ---------------------------------------------------------------- fast path (jsonschema-rs)
+# Most documents are valid. jsonschema-rs (compiled, full draft 2020-12 incl. unevaluatedProperties)
+# says "valid" in microseconds, so jsonschema itself is imported and run only on a document that fails:
+# its iter_errors gives the per-keyword detail the findings are made of. tests/test_schema_fastpath.py
+# checks that both say "valid" for the same documents. Anything jsonschema-rs cannot take (a value type
+# JSON has not, a non-string key, the package missing) is a miss: the slow path decides, as before.
+
+@lru_cache(maxsize=1)
+def _fast_compose():
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    return jsonschema_rs.validator_for(_compose_schema())
+
+
+class _FormatKeyword:
+    """The Swarm layer's `format`, run on every instance type as jsonschema's FormatChecker does
+    (jsonschema-rs would apply a custom format to strings only)."""
+
+    def __init__(self, parent_schema, value, schema_path):
+        self.conv = CONVERTERS.get(value)
+
+    def validate(self, instance):
+        if self.conv is not None and self.conv(instance) is not None:
+            raise ValueError("format")
+
+
+def _renamed_formats(schema):
+    if isinstance(schema, dict):
+        return {("x-recipelint-format" if k == "format" and isinstance(v, str) else k): _renamed_formats(v)
+                for k, v in schema.items()}
+    if isinstance(schema, list):
+        return [_renamed_formats(v) for v in schema]
+    return schema
+
+
+@lru_cache(maxsize=1)
+def _fast_swarm():
+    try:
+        import jsonschema_rs
+    except ImportError:
+        return None
+    return jsonschema_rs.validator_for(_renamed_formats(_swarm_schema()),
+                                       keywords={"x-recipelint-format": _FormatKeyword})
+
+
+def fast_valid(fast, data) -> bool:
+    """True when the compiled validator ``fast()`` accepts ``data``; False when it refuses it or
+    cannot judge it (then jsonschema decides)."""
+    v = fast()  # a missing schema raises here, as the slow path would
+    if v is None:
+        return False
+    try:
+        return v.is_valid(data)
+    except Exception:  # noqa: BLE001 - e.g. a YAML value JSON has no type for: the slow path judges it
+        return False
 
 
 @lru_cache(maxsize=1)
@@ -204,6 +263,8 @@ def compose_issues(doc, data, resolved, *, merged: bool = False) -> list[Issue]:
     """Issues of one document. In a merged variant a list item repeated across files is no error:
     docker's compose-go loader de-duplicates such lists when it merges, and docker/cli's older
     loader validates each file before merging, never the merged lists."""
+    if fast_valid(_fast_compose, data):
+        return []
     errors = [e for e in _compose_validator().iter_errors(data) if not (merged and e.validator == "uniqueItems")]
     paths = [tuple(e.absolute_path) for e in errors]
     out = []
@@ -332,6 +393,8 @@ def _describe(err, path, resolved) -> str:
 
 def swarm_issues(doc, data, resolved) -> list[Issue]:
     out = []
+    if fast_valid(_fast_swarm, data):
+        return out
     for err in _swarm_validator().iter_errors(data):
         code = err.schema.get("x-code") if isinstance(err.schema, dict) else None
         if code is None:

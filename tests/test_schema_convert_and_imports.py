@@ -52,10 +52,10 @@ def test_go_text_matches_how_docker_prints_numbers():
     assert _convert.go_text(1.10) == "1.1" and _convert.go_text(8080) == "8080" and _convert.go_text(2.0) == "2"
 
 
-def _imported_after_check(tmp_path, *extra):
+def _imported_after_check(tmp_path, *extra, compose='version: "3.8"\nservices:\n  app:\n    image: nginx:1.25\n'):
     rec = tmp_path / "rec"
     rec.mkdir(exist_ok=True)
-    (rec / "compose.yml").write_text('version: "3.8"\nservices:\n  app:\n    image: nginx:1.25\n')
+    (rec / "compose.yml").write_text(compose)
     prog = ("import sys\nfrom recipelint.cli import run\nsys.argv=['recipelint','check',%r] + %r\n"
             "try:\n    run()\nexcept SystemExit:\n    pass\n"
             "print('MODS', sorted(m for m in ('jsonschema','libcst','check_jsonschema') if m in sys.modules))"
@@ -71,8 +71,14 @@ def test_ignore_S_never_imports_jsonschema(tmp_path):
     assert _imported_after_check(tmp_path, "--ignore", "S") == "MODS []"
 
 
-def test_schema_rules_import_jsonschema_but_never_the_check_jsonschema_package(tmp_path):
-    assert _imported_after_check(tmp_path, "--select", "S") == "MODS ['jsonschema']"
+def test_schema_rules_on_a_valid_file_import_neither_jsonschema_nor_the_check_jsonschema_package(tmp_path):
+    # the compiled fast path (jsonschema-rs) says the file is valid: jsonschema is not needed
+    assert _imported_after_check(tmp_path, "--select", "S") == "MODS []"
+
+
+def test_schema_rules_import_jsonschema_only_when_a_file_fails(tmp_path):
+    bad = 'version: "3.8"\nservices:\n  app:\n    image: nginx:1.25\n    ports: 80\n'
+    assert _imported_after_check(tmp_path, "--select", "S", compose=bad) == "MODS ['jsonschema']"
 
 
 def test_a_schema_failure_is_reported_once_not_by_every_S_rule(tmp_path, monkeypatch):
@@ -87,5 +93,6 @@ def test_a_schema_failure_is_reported_once_not_by_every_S_rule(tmp_path, monkeyp
         raise RuntimeError("the check-jsonschema package (which ships the compose-spec schema) is not installed")
 
     monkeypatch.setattr(_schema, "_compose_validator", broken)
+    monkeypatch.setattr(_schema, "_fast_compose", broken)
     found = engine.run(Recipe.load(rec), [r for r in engine.discover() if r.code.startswith("S")])
     assert [(f.code, "check-jsonschema" in f.message) for f in found] == [("E001", True)]
