@@ -102,6 +102,20 @@ class TestFile:
 
     @cached_property
     def asserts(self) -> list[AssertFact]:
+        """Read with Python's own ast (recipelint/model/overlay_ast.py: the same facts, without libcst's
+        import); ``libcst_asserts`` is the reference it is tested against."""
+        from . import overlay_ast
+
+        tree = overlay_ast.parse(self)
+        if tree is None:
+            return []
+        try:
+            return overlay_ast.extract(self, tree)
+        except RecursionError:
+            self.problems.append(Problem("E106", self.rel, None, None, "Python nests too deep to analyse"))
+            return []
+
+    def libcst_asserts(self) -> list[AssertFact]:
         mod = self.module
         if mod is None:
             return []
