@@ -114,6 +114,8 @@ SHAPES = {
         def test_g():
             x = "ä"; assert x == "é" + "ü"
             assert "日本" in x, "message with ß"
+            assert x == "s";  y = 1
+            assert x == "t" ;
     ''',
 }
 

@@ -249,8 +249,12 @@ class _Extractor:
         checks = tuple(self._checks(node.test))
         strings = tuple(self._all_strings([node.test]))
         l1, c1, l2, c2 = self._span(node)
+        src = self._text(l1, c1, l2, c2)
+        semi = re.match(r"[ \t\f]*;[ \t\f]*", self.lines[l2 - 1][c2:])
+        if semi:  # `assert x; y`: libcst's Assert owns the semicolon and the blanks around it
+            src += semi.group()
         self.facts.append(AssertFact(
-            self.tf, l1, c1 + 1, l2, c2 + 1, self.func[-1] if self.func else None, self._text(l1, c1, l2, c2),
+            self.tf, l1, c1 + 1, l2, c2 + 1, self.func[-1] if self.func else None, src,
             checks, strings, any_of=self._any_of, context=self.context[-1] if self.context else (),
             guarded=self.skippable[-1] or self.conditional > 0,
         ))
