@@ -127,4 +127,9 @@ class GitRepo:
         return batch_read(self, f"{rev}:{path}")
 
     def list_files(self, rev: str) -> list[str]:
+        from .gitbatch import list_tree
+
+        names = list_tree(self, rev)  # through the cat-file process the reads use: no process of its own
+        if names is not None:
+            return names
         return self._git("ls-tree", "-r", "--name-only", rev, check=False).splitlines()

@@ -17,6 +17,11 @@ class _Batch:
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
     def read(self, spec: str) -> bytes | None:
+        got = self.read_object(spec)
+        return got[1] if got is not None and got[0] == b"blob" else None
+
+    def read_object(self, spec: str) -> tuple[bytes, bytes, int] | None:
+        """(type, contents, hex length of the object name) of any object, or None when it is missing."""
         p = self.proc
         p.stdin.write(spec.encode("utf-8", errors="surrogateescape") + b"\n")
         p.stdin.flush()
@@ -31,7 +36,7 @@ class _Batch:
         p.stdout.read(1)  # the newline after the contents
         if len(data) != size:
             raise EOFError("git cat-file --batch ended")
-        return data if parts[1] == b"blob" else None
+        return parts[1], data, len(parts[0])
 
     @staticmethod
     def close(proc) -> None:
@@ -67,6 +72,70 @@ def batch_read(repo, spec: str) -> str | None:
         _Batch.close(b.proc)
         return _show(repo, spec)
     return None if data is None else data.decode("utf-8", errors="replace")
+
+
+def _batch(repo) -> _Batch | None:
+    b = repo.__dict__.get("_batch")
+    if b is None:
+        try:
+            b = _Batch(repo.root)
+        except OSError:
+            return None
+        repo.__dict__["_batch"] = b
+        weakref.finalize(repo, _Batch.close, b.proc)
+    return b
+
+
+_C_ESCAPES = {7: "\\a", 8: "\\b", 9: "\\t", 10: "\\n", 11: "\\v", 12: "\\f", 13: "\\r", 34: '\\"', 92: "\\\\"}
+
+
+def list_tree(repo, rev: str) -> list[str] | None:
+    """Every file path at ``rev`` as `git ls-tree -r --name-only` prints it (tree order, C-quoted when a
+    name has a control character, a quote or a backslash), read through the batch process instead of
+    one more git process; None when this cannot answer (then ls-tree does)."""
+    if "\n" in rev or "\r" in rev:
+        return None
+    b = _batch(repo)
+    if b is None:
+        return None
+    out: list[bytes] = []
+
+    def walk(prefix: bytes, data: bytes, width: int) -> None:  # depth first, in tree order, as ls-tree -r
+        i = 0
+        while i < len(data):
+            sp = data.index(b" ", i)
+            nul = data.index(b"\0", sp)
+            mode, path, oid = data[i:sp], prefix + data[sp + 1:nul], data[nul + 1:nul + 1 + width]
+            i = nul + 1 + width
+            if mode == b"40000":
+                sub = b.read_object(oid.hex())
+                if sub is None or sub[0] != b"tree":
+                    raise ValueError("a subtree is missing")
+                walk(path + b"/", sub[1], width)
+            else:
+                out.append(path)
+
+    try:
+        top = b.read_object(f"{rev}^{{tree}}")
+        if top is None or top[0] != b"tree":
+            return None
+        walk(b"", top[1], top[2] // 2)  # 20-byte (SHA-1) or 32-byte (SHA-256) object names
+    except (OSError, EOFError):
+        repo.__dict__.pop("_batch", None)
+        _Batch.close(b.proc)
+        return None
+    except (ValueError, RecursionError):
+        return None
+    names = []
+    for path in out:
+        if any(c >= 0x80 for c in path):
+            return None  # core.quotePath decides how git prints these: let git print them
+        if any(c < 0x20 or c in (34, 92, 0x7F) for c in path):
+            names.append('"' + "".join(_C_ESCAPES.get(c) or (f"\\{c:03o}" if c < 0x20 or c == 0x7F else chr(c))
+                                       for c in path) + '"')
+        else:
+            names.append(path.decode("ascii"))
+    return names
 
 
 def _show(repo, spec: str) -> str | None:
