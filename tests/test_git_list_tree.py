@@ -59,3 +59,21 @@ def test_names_beyond_ascii_are_left_to_git(repo):
     g = GitRepo.open(repo)
     assert list_tree(g, "HEAD") is None
     assert g.list_files("HEAD") == _git(repo, "ls-tree", "-r", "--name-only", "HEAD").splitlines()
+
+
+def test_a_file_unchanged_since_the_release_is_parsed_once(tmp_path):
+    from recipelint.model import Recipe
+
+    _git(tmp_path, "init", "-q", "-b", "main")
+    (tmp_path / "compose.yml").write_text("services:\n  app:\n    image: nginx:1.25\n")
+    (tmp_path / "compose.smtp.yml").write_text("services:\n  app:\n    hostname: a\n")
+    _git(tmp_path, "add", "-A")
+    _git(tmp_path, "commit", "-q", "-m", "one")
+    _git(tmp_path, "tag", "-a", "1.0.0+1", "-m", "r")
+    (tmp_path / "compose.smtp.yml").write_text("services:\n  app:\n    hostname: b\n")
+    r = Recipe.load(tmp_path)
+    old = r.at("1.0.0+1")
+    assert old.yaml("compose.yml") is r.yaml("compose.yml")  # same text: one parse, shared
+    assert old.yaml("compose.smtp.yml") is not r.yaml("compose.smtp.yml")
+    assert old.yaml("compose.smtp.yml").get("services").get("app").get("hostname").value == "a"
+    assert r.yaml("compose.smtp.yml").get("services").get("app").get("hostname").value == "b"

@@ -187,7 +187,12 @@ class Recipe:
             text = self.read(rel)
             node = None
             if text is not None:
-                node, probs = load_yaml(text, rel)
+                # parses are shared with this recipe's revisions (``at``): a file unchanged since the
+                # release is parsed once (load_yaml depends on the text and the name only; trees are read-only)
+                parses = self.__dict__.setdefault("_parses", {})
+                if (rel, text) not in parses:
+                    parses[(rel, text)] = load_yaml(text, rel)
+                node, probs = parses[(rel, text)]
                 self.problems.extend(probs)
                 if node is not None and not node.is_map:
                     self.problems.append(Problem("E105", rel, node.line, node.col,
@@ -310,6 +315,7 @@ class Recipe:
             if self.git is None:
                 raise ValueError(f"{self.root}: not a git repository")
             cache[rev] = Recipe(self.root, name=self.name, source=GitSource(self.git, rev), rev=rev)
+            cache[rev].__dict__["_parses"] = self.__dict__.setdefault("_parses", {})
         return cache[rev]
 
     # ------------------------------------------------------------------ overlay tests
