@@ -14,8 +14,9 @@ from recipelint.model.yamlnode import YNode
 from recipelint_rules._knowledge import (README_METADATA_END, README_METADATA_FIELDS, README_METADATA_PLACEHOLDERS,
                                          README_METADATA_START)
 
-# `${NAME}`, `${NAME:-default}`, `${NAME-default}`, `${NAME:?err}`, `$NAME`
-VAR_USE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^}]*)\}"
+# `${NAME}`, `${NAME:-default}`, `${NAME-default}`, `${NAME:?err}`, `$NAME` (the argument bounded, so an
+# unclosed `${` cannot make the scan quadratic)
+VAR_USE = re.compile(r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^}]{0,512})\}"
                      r"|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
 
 

@@ -83,9 +83,8 @@ COMMAND_HOST_FLAGS = ("-h", "--host", "--hostname", "--upstream", "--to", "--ser
 _OPAQUE = "\x01"  # stands for a variable part of a host; a host char, never part of a bare name
 _HOST_CHARS = r"[\w.\x01-]"
 
-_GO_ACTION = re.compile(r"\{\{.*?\}\}", re.S)
 _GO_CONTROL = re.compile(r"\{\{-?\s*(?:if|else|end|range|with|define|block|template|break|continue|/\*)\b")
-_COMPOSE_VAR = re.compile(r"\$\$|\$\{[^}\n]*\}|\$[A-Za-z_]\w*")
+_COMPOSE_VAR = re.compile(r"\$\$|\$\{[^}\n]{0,512}\}|\$[A-Za-z_]\w*")  # bounded: see _go_actions
 _CADDY_PLACEHOLDER = re.compile(r"\{[^\s{}]+\}")
 
 
@@ -93,10 +92,34 @@ def _blank(m: re.Match, fill: str) -> str:
     return "".join(c if c == "\n" else fill for c in m.group(0))
 
 
+def _blank_actions(text: str) -> str:
+    """Every `{{ ... }}` action blanked: control actions with spaces, value actions with _OPAQUE.
+
+    The same leftmost, non-overlapping matches as `re.sub(r"{{.*?}}", ..., flags=re.S)`, in linear
+    time: once no `}}` follows an opening `{{`, none follows any later one either (the regex would
+    rescan the rest of the text from every unclosed `{{`, which is quadratic)."""
+    out: list[str] = []
+    i = 0
+    while True:
+        start = text.find("{{", i)
+        if start < 0:
+            break
+        end = text.find("}}", start + 2)
+        if end < 0:
+            break
+        action = text[start:end + 2]
+        fill = " " if _GO_CONTROL.match(action) else _OPAQUE
+        out.append(text[i:start])
+        out.append("".join(c if c == "\n" else fill for c in action))
+        i = end + 2
+    out.append(text[i:])
+    return "".join(out)
+
+
 def mask(text: str, *, template: bool = False, compose: bool = False, caddy: bool = False) -> str:
     """``text`` with variable parts replaced, length for length (newlines kept)."""
     if template:
-        text = _GO_ACTION.sub(lambda m: _blank(m, " " if _GO_CONTROL.match(m.group(0)) else _OPAQUE), text)
+        text = _blank_actions(text)
     if compose:
         text = _COMPOSE_VAR.sub(lambda m: _blank(m, _OPAQUE), text)
     if caddy:
@@ -374,12 +397,18 @@ class Topology:
 
     def reached(self, name: str) -> list[tuple[object, list[str]]]:
         """Services of this stack that answer to ``name`` (service name or alias), with the networks where they do."""
-        out = []
-        for svc in self.view.services.values():
-            nets = [n for n in self.nets(svc) if name == svc.name or name in svc.aliases(n)]
-            if nets:
-                out.append((svc, nets))
-        return out
+        index = self.__dict__.get("_answers")
+        if index is None:  # built once per variant: a lookup per reference, not a scan of every service
+            index = {}
+            for svc in self.view.services.values():
+                by_name: dict[str, list[str]] = {}
+                for n in self.nets(svc):
+                    for answer in dict.fromkeys([svc.name, *svc.aliases(n)]):
+                        by_name.setdefault(answer, []).append(n)
+                for answer, nets in by_name.items():
+                    index.setdefault(answer, []).append((svc, nets))
+            self._answers = index
+        return list(index.get(name, ()))
 
 
 @dataclass(frozen=True)
@@ -460,8 +489,11 @@ def bare_references(recipe) -> list[BareRef]:
 def _scan_bare_references(recipe) -> Iterator[BareRef]:
     from recipelint.model.yamlnode import synth
 
+    topologies: dict[int, Topology] = {}  # one per variant (building one scans every service)
     for view, svc in recipe.services():
-        topo = Topology(view)
+        topo = topologies.get(id(view))
+        if topo is None:
+            topo = topologies[id(view)] = Topology(view)
         if not topo.shared_nets(svc):
             continue
         image = svc.image.text if svc.image is not None else None

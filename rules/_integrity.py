@@ -20,10 +20,11 @@ from recipelint_rules._knowledge import ABRA_PROVIDED_VARS, IMPLICIT_NETWORKS
 
 KINDS = ("networks", "volumes", "configs", "secrets")
 
-# compose interpolation: `$$`, `${NAME}`, `${NAME<op><arg>}`, `$NAME`
-_VAR = re.compile(r"\$(?:(?P<esc>\$)|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^}]*)\}"
+# compose interpolation: `$$`, `${NAME}`, `${NAME<op><arg>}`, `$NAME`. An argument is bounded (512 characters):
+# an unbounded `[^}]*` rescans the rest of the text from every unclosed `${`, which is quadratic.
+_VAR = re.compile(r"\$(?:(?P<esc>\$)|\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^}]{0,512})\}"
                   r"|(?P<plain>[A-Za-z_][A-Za-z0-9_]*))")
-_UNRESOLVED = re.compile(r"\$\{[^}]*\}")
+_UNRESOLVED = re.compile(r"\$\{[^}]{0,512}\}")
 
 
 def unresolved_only(text: str | None) -> bool:

@@ -25,12 +25,19 @@ class TraefikMiddlewareUndefined(Rule):
     """
 
     def check(self, recipe):
+        defined_in: dict[int, set] = {}  # per variant, computed once and only when a router needs it
+
+        def defined(view) -> set:
+            if id(view) not in defined_in:
+                found = set()
+                for other in view.services.values():
+                    found |= {(p, n) for p, n in groups(parse(recipe, other), "middlewares")}
+                defined_in[id(view)] = found
+            return defined_in[id(view)]
+
         for view, svc in recipe.services():
             if enabled(recipe, svc) is False:
                 continue
-            defined = set()
-            for other in view.services.values():
-                defined |= {(p, n) for p, n in groups(parse(recipe, other), "middlewares")}
             for (proto, rname), labels in groups(parse(recipe, svc), "routers").items():
                 for t in labels:
                     if t.option != "middlewares" or "${STACK_NAME}" not in (t.label.value or ""):
@@ -42,7 +49,7 @@ class TraefikMiddlewareUndefined(Rule):
                         offset += len(raw) + 1
                         raw = raw.strip()
                         name = recipe.interpolate(raw)
-                        if "${STACK_NAME}" not in raw or "@" in name or (proto, name) in defined:
+                        if "${STACK_NAME}" not in raw or "@" in name or (proto, name) in defined(view):
                             continue
                         line, col, end_line, end_col = t.label.value_node.pos_at(start, len(raw))
                         yield self.finding(Loc(t.label.value_node.file, line, col, end_line, end_col),
