@@ -141,3 +141,18 @@ def test_config_errors_name_the_file_and_the_key(catalogue, name, text, needle):
     assert err.count("\n") == 1 and "Traceback" not in err
     assert err.startswith("recipelint: error: ") and needle in err, err
     assert str(catalogue / "rec" / name) in err
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line_naming_file_and_line(tmp_path):
+    import subprocess
+    import sys
+
+    cfg = tmp_path / ".recipelint.toml"
+    cfg.write_bytes(b'fail-on = "error"\nselect = ["B\xff"]\n')
+    recipe = tmp_path / "r"
+    recipe.mkdir()
+    (recipe / "compose.yml").write_text('version: "3.8"\nservices: {}\n')
+    p = subprocess.run([sys.executable, "-c", "from recipelint.cli import run; run()", "check", str(recipe),
+                        "--config", str(cfg)], capture_output=True, text=True)
+    assert p.returncode == 2
+    assert p.stderr == f"recipelint: error: {cfg}:2: not UTF-8 text (byte 0xff); TOML files must be UTF-8\n"
