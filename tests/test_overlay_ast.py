@@ -137,3 +137,31 @@ def test_reading_asserts_does_not_import_libcst():
             "print(len(tf.asserts), 'libcst' in sys.modules)")
     r = subprocess.run([sys.executable, "-c", prog], capture_output=True, text=True, cwd=ROOT)
     assert r.stdout.split() == ["1", "False"], r.stderr
+
+
+def test_a_negated_ordering_comparison_is_read_as_a_check_no_rule_claims_from(tmp_path):
+    """`assert not image < "x"` used to raise KeyError in both readers (an E001 crash of the T rules)."""
+    from recipelint.cli import main
+    from recipelint.testing import build_repo
+
+    recipe = tmp_path / "r"
+    build_repo(recipe, [{"files": {"compose.yml": 'version: "3.8"\nservices:\n  app:\n    image: example/app:1.0\n'},
+                         "tag": "1.0.0+1.0"}])
+    tests = tmp_path / "ov" / "r"
+    tests.mkdir(parents=True)
+    (tests / "test_a.py").write_text('def test_x(stack):\n    image = stack.image_of("app")\n'
+                                     '    assert not image < "example/app:2.0"\n'
+                                     '    assert not {"app"} <= set(stack.services())\n')
+    from recipelint.model import Recipe
+
+    r = Recipe.load(recipe, overlay_root=tmp_path / "ov")
+    (tf,) = [t for t in r.overlay_tests if t.root_kind == "overlay"]
+    ops = [[c.op for c in f.checks] for f in tf.asserts]
+    assert ops == [["not <"], ["not <="]]
+    assert ops == [[c.op for c in f.checks] for f in tf.libcst_asserts()]
+    import pytest
+
+    with pytest.raises(SystemExit) as exc:
+        main.main(["check", str(recipe), "--overlay", str(tmp_path / "ov"), "--select", "T", "--no-cache"],
+                  standalone_mode=False)
+    assert exc.value.code == 0

@@ -378,8 +378,10 @@ class _Extractor:
                 op = _op_name(target.operator)
                 if op is not None:
                     if negated:
+                        # `not a < b` is no comparison of its own (sets are only partly ordered):
+                        # "not <" is a check the rules cannot read, so they claim nothing from it
                         op = {"==": "!=", "!=": "==", "in": "not in", "not in": "in",
-                              "is": "is not", "is not": "is"}[op]
+                              "is": "is not", "is not": "is"}.get(op, "not " + op)
                     yield Check(self._operand(left), op, self._operand(target.comparator))
                 left = target.comparator
             return

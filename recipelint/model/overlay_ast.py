@@ -401,7 +401,7 @@ class _Extractor:
                 op = _OPS.get(type(op_node))
                 if op is not None:
                     if negated:
-                        op = _NEGATE[op]
+                        op = _NEGATE.get(op, "not " + op)  # `not a < b`: a check no rule reads
                     yield Check(self._operand(left, span), op, self._operand(comp, span))
                 left = comp
             return
