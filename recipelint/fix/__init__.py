@@ -25,6 +25,8 @@ FIXERS = {
     "R001": "recipelint.fix.r001",
     "S010": "recipelint.fix.r001",  # a missing version: the same edit as abra's R001
     "R012": "recipelint.fix.r012",
+    "T001": "recipelint.fix.t001",  # stale overlay asserts: libcst edits of the test file
+    "T002": "recipelint.fix.t001",
 }
 
 FIXED, REFUSED, NO_FIX = "fixed", "refused", "no-fix"
@@ -49,14 +51,27 @@ class FixPlan:
     old: dict[str, str]
     new: dict[str, str]
     created: set[str] = field(default_factory=set)  # files the fix adds (e.g. abra.sh)
+    # test files under the --overlay root (Edit.root == "overlay"), keyed by their overlay-root-relative path
+    overlay_old: dict[str, str] = field(default_factory=dict)
+    overlay_new: dict[str, str] = field(default_factory=dict)
 
     @property
     def changed(self) -> list[str]:
         return sorted(rel for rel in self.new if self.new[rel] != self.old[rel])
 
+    @property
+    def changed_overlay(self) -> list[str]:
+        return sorted(rel for rel in self.overlay_new if self.overlay_new[rel] != self.overlay_old[rel])
+
+    @property
+    def any_changed(self) -> bool:
+        return bool(self.changed or self.changed_overlay)
+
     def diff(self) -> str:
+        """Recipe files relative to the recipe root, then overlay files relative to the overlay root."""
         return "".join(unified_diff(rel, self.old[rel], self.new[rel], created=rel in self.created)
-                       for rel in self.changed)
+                       for rel in self.changed) + \
+            "".join(unified_diff(rel, self.overlay_old[rel], self.overlay_new[rel]) for rel in self.changed_overlay)
 
     def relint(self, rules, select_=(), ignore=()):
         """Findings of the recipe as the fix would leave it (read from memory, nothing written)."""
@@ -67,10 +82,30 @@ class FixPlan:
         src = _PatchedSource(r.source if isinstance(r.source, DirSource) else DirSource(r.root),
                              {k: v for k, v in self.new.items() if k in self.changed})
         fixed = Recipe(r.root, name=r.name, overlay_root=r.overlay_root, source=src)
+        patched = {("overlay", k): v for k, v in self.overlay_new.items() if k in self.changed_overlay}
+        patched.update({("recipe", k): v for k, v in self.new.items() if k in self.changed})
+        if any(t for t in r.overlay_tests if (t.root_kind, t.rel) in patched):
+            from recipelint.model.overlay import TestFile
+
+            fixed.__dict__["overlay_tests"] = [
+                TestFile(t.root_kind, t.rel, t.path, patched[(t.root_kind, t.rel)])
+                if (t.root_kind, t.rel) in patched else t for t in r.overlay_tests]
         return engine.run(fixed, rules, select_=select_, ignore=ignore)
 
     def write(self) -> list[str]:
-        """Write the changed files (keeping CRLF line ends and file modes); returns their paths."""
+        """Write the changed files (keeping CRLF line ends and file modes); returns the recipe-relative
+        paths of the recipe files (overlay files are written too: ``write_all`` names both)."""
+        return [rel for root, rel in self.write_all() if root == "recipe"]
+
+    def write_all(self) -> list[tuple[str, str]]:
+        """Write every changed file; returns (root, path) pairs, root "recipe" or "overlay"."""
+        written = [("recipe", rel) for rel in self._write_recipe()]
+        for rel in self.changed_overlay:
+            _write_text(self.recipe.overlay_root / rel, self.overlay_new[rel])
+            written.append(("overlay", rel))
+        return written
+
+    def _write_recipe(self) -> list[str]:
         import os
         import tempfile
 
@@ -97,6 +132,34 @@ class FixPlan:
         return written
 
 
+def _write_text(path, text: str) -> None:
+    """Atomically replace a test file with ``text`` as it was read (its line ends kept in the text),
+    restoring a UTF-8 BOM the reader stripped, keeping the file's mode."""
+    import os
+    import tempfile
+
+    raw = path.read_bytes()
+    data = (b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b"") + text.encode("utf-8")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".recipelint")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, path.stat().st_mode & 0o7777)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def test_file(recipe, root: str, rel: str):
+    """The recipe's test file (``recipe.overlay_tests``) at ``rel`` under ``root``, or None."""
+    for t in recipe.overlay_tests:
+        if t.root_kind == root and t.rel == rel:
+            return t
+    return None
+
+
 class _PatchedSource:
     """A recipe's files with some replaced by their fixed text."""
 
@@ -118,15 +181,19 @@ def plan(recipe, findings) -> FixPlan:
     reasons: dict[int, str] = {}
     while True:
         outcomes, accepted = _collect(recipe, findings, barred, reasons)
-        old, new = _render(recipe, accepted)
-        broken = _broken_yaml(new, old)
+        old, new = _render(recipe, [e for e in accepted if e.root == "recipe"])
+        ov_old, ov_new = _render_overlay(recipe, [e for e in accepted if e.root == "overlay"])
+        broken = {("recipe", k): v for k, v in _broken_yaml(new, old).items()}
+        broken.update({("recipe", k): v for k, v in _broken_python(new, old).items()})
+        broken.update({("overlay", k): v for k, v in _broken_python(ov_new, ov_old).items()})
         if not broken:
-            return FixPlan(recipe, outcomes, old, new, {rel for rel in new if recipe.read(rel) is None})
+            return FixPlan(recipe, outcomes, old, new, {rel for rel in new if recipe.read(rel) is None},
+                           ov_old, ov_new)
         for i, o in enumerate(outcomes):
-            hit = [b for b in broken if any(e.file == b for e in o.edits)] if o.status == FIXED else []
+            hit = [b for b in broken if any((e.root, e.file) == b for e in o.edits)] if o.status == FIXED else []
             if hit:
                 barred.add(i)
-                reasons[i] = f"the edit would leave {hit[0]} unparseable ({broken[hit[0]]}); edit by hand"
+                reasons[i] = f"the edit would leave {hit[0][1]} unparseable ({broken[hit[0]]}); edit by hand"
 
 
 def _collect(recipe, findings, barred, reasons):
@@ -134,7 +201,10 @@ def _collect(recipe, findings, barred, reasons):
     accepted: list[Edit] = []
     for i, f in enumerate(findings):
         mod = FIXERS.get(f.code)
-        if mod is None or getattr(f, "root", "recipe") != "recipe":
+        root = getattr(f, "root", "recipe")
+        if mod is not None and root != "recipe" and root not in getattr(importlib.import_module(mod), "ROOTS", ()):
+            mod = None  # a fixer edits recipe files unless it says it handles this root (ROOTS)
+        if mod is None:
             outcomes.append(Outcome(f, NO_FIX, f"no autofix for {f.code}"))
             continue
         if i in barred:
@@ -165,7 +235,7 @@ def _collect(recipe, findings, barred, reasons):
 
 
 def _same(a: Edit, b: Edit) -> bool:
-    return (a.file, a.start, a.end, a.new) == (b.file, b.start, b.end, b.new)
+    return (a.root, a.file, a.start, a.end, a.new) == (b.root, b.file, b.start, b.end, b.new)
 
 
 def _render(recipe, edits):
@@ -176,6 +246,35 @@ def _render(recipe, edits):
         old[rel] = recipe.read(rel) or ""
         new[rel] = apply(old[rel], [e for e in edits if e.file == rel])
     return old, new
+
+
+def _render_overlay(recipe, edits):
+    old: dict[str, str] = {}
+    new: dict[str, str] = {}
+    for rel in sorted({e.file for e in edits}):
+        tf = test_file(recipe, "overlay", rel)
+        old[rel] = tf.text if tf is not None and tf.text is not None else ""
+        new[rel] = apply(old[rel], [e for e in edits if e.file == rel])
+    return old, new
+
+
+def _broken_python(new: dict[str, str], old: dict[str, str]) -> dict[str, str]:
+    """Python files that compiled before the edits and no longer do."""
+    import ast
+
+    out = {}
+    for rel, text in new.items():
+        if text == old[rel] or not rel.endswith(".py"):
+            continue
+        try:
+            ast.parse(old[rel])
+        except (SyntaxError, ValueError):
+            continue
+        try:
+            ast.parse(text)
+        except (SyntaxError, ValueError) as exc:
+            out[rel] = f"line {getattr(exc, 'lineno', '?')}: {getattr(exc, 'msg', exc)}"
+    return out
 
 
 def _broken_yaml(new: dict[str, str], old: dict[str, str]) -> dict[str, str]:

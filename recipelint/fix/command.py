@@ -31,14 +31,18 @@ def run_fix(recipe, rules, *, select_=(), ignore=(), write=False, fail_on="error
             err(f"fix: {where}: {f.code} fixed: {o.note}")
         elif o.status == REFUSED:
             err(f"fix: {where}: {f.code} refused: {o.note}")
-    if write and fp.changed:
-        for rel in fp.write():
-            err(f"fix: wrote {label.rstrip('/')}/{rel}")
-    elif fp.changed:
+    if fp.changed_overlay:
+        err(f"fix: the diff of {', '.join(fp.changed_overlay)} is relative to the overlay root "
+            f"{str(recipe.overlay_root).rstrip('/')}")
+    if write and fp.any_changed:
+        for root, rel in fp.write_all():
+            base = label if root == "recipe" else str(recipe.overlay_root)
+            err(f"fix: wrote {base.rstrip('/')}/{rel}")
+    elif fp.any_changed:
         err("fix: diff only, nothing written (use --apply to write it)")
-    remaining = fp.relint(rules, select_=select_, ignore=ignore) if fp.changed else findings
+    remaining = fp.relint(rules, select_=select_, ignore=ignore) if fp.any_changed else findings
     n = len(remaining)
-    verb = ("remain" if n != 1 else "remains") if write or not fp.changed else "would remain"
+    verb = ("remain" if n != 1 else "remains") if write or not fp.any_changed else "would remain"
     err(f"fix: {counts[FIXED]} fixed, {counts[REFUSED]} refused, {counts[NO_FIX]} without an autofix; "
         f"{n} finding{'s' if n != 1 else ''} {verb}" + (":" if remaining else ""))
     for f in remaining:

@@ -25,14 +25,15 @@ class Refuse(Exception):
 
 @dataclass(frozen=True)
 class Edit:
-    file: str  # recipe-relative path
+    file: str  # path relative to ``root``
     start: int  # offsets into the file's text
     end: int
     new: str
     why: str = ""
+    root: str = "recipe"  # "recipe" or "overlay": what ``file`` is relative to (as Finding.root)
 
     def overlaps(self, other: "Edit") -> bool:
-        if self.file != other.file:
+        if (self.root, self.file) != (other.root, other.file):
             return False
         return self.start < other.end and other.start < self.end  # insertions at one point do not clash
 
