@@ -230,3 +230,20 @@ def test_crlf_and_bom_are_kept(tmp_path):
     assert raw.endswith(b'change."\r\n)\r\n' + text.encode()[len("\ufeffimport json\r\n\r\n\r\n".encode()):])
     assert raw.count(b"\n") == raw.count(b"\r\n")
     assert stale(repo, overlay) == []
+
+
+def test_decorated_test_nested_function_and_fixture(tmp_path):
+    text = ('import pytest\n\n\n@pytest.fixture\ndef head(stack):\n    assert stack.image_of("app") == "example/app:3.0"\n'
+            '    return stack\n\n\n# parametrized\n@pytest.mark.parametrize("n", [1])\ndef test_nested(stack, n):\n'
+            '    def inner():\n        assert stack.image_of("app") == "example/app:3.0"\n    inner()\n')
+    r = make(tmp_path, text, branch=True)
+    p, out = fixed(r)
+    assert [o[:3] for o in out] == [("T001", 6, REFUSED), ("T001", 14, FIXED)]
+    assert out[0][3] == ("the assert is in fixture 'head': marks do not apply to fixtures; skip the tests that "
+                         "use it by hand")
+    new = p.overlay_new["example/test_app.py"]
+    # the skip goes above the first decorator, after the comment; the nested function's test is the one marked
+    at = new.index("# parametrized\n@pytest.mark.skip(\n    reason=\"recipelint T001: ")
+    assert new[:at] == text[:text.index("# parametrized")]
+    assert new.endswith(")\n" + text[text.index("@pytest.mark.parametrize"):])
+    assert [(f.code, f.line) for f in p.relint(RULES)] == [("T001", 6)]
