@@ -29,11 +29,20 @@ _COMMAND_SPLIT = re.compile(r"\|(?!\|)")
 _ASSIGN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
 
 
+_WORDS: dict[str, tuple[str, ...]] = {}  # the same hook text recurs in every variant of a service
+
+
 def _words(text: str) -> list[str]:
-    try:
-        return shlex.split(text, comments=False, posix=True)
-    except ValueError:  # a quote cut in half by our loose splitting
-        return [w.strip("'\"") for w in text.split() if w.strip("'\"")]
+    got = _WORDS.get(text)
+    if got is None:
+        try:
+            got = tuple(shlex.split(text, comments=False, posix=True))
+        except ValueError:  # a quote cut in half by our loose splitting
+            got = tuple(w.strip("'\"") for w in text.split() if w.strip("'\""))
+        if len(_WORDS) > 4096:
+            _WORDS.clear()
+        _WORDS[text] = got
+    return list(got)
 
 
 def _strip_comments(text: str) -> str:

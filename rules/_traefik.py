@@ -32,6 +32,17 @@ def deploy_labels(svc: Service) -> dict[str, Label]:
 
 
 def parse(recipe, svc: Service) -> list[TLabel]:
+    """P002-P006 each parse every service of every variant: the result is kept on the service, for
+    this recipe (the service's node never changes; interpolation depends only on the recipe)."""
+    got = svc.__dict__.get("_tlabels")
+    if got is not None and got[0] is recipe:
+        return list(got[1])
+    out = _parse(recipe, svc)
+    svc.__dict__["_tlabels"] = (recipe, tuple(out))
+    return out
+
+
+def _parse(recipe, svc: Service) -> list[TLabel]:
     out = []
     for key, lab in deploy_labels(svc).items():
         if not key.startswith(TRAEFIK_LABEL_PREFIX):

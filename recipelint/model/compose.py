@@ -269,7 +269,14 @@ class Service:
 
     @property
     def labels(self) -> dict[str, Label]:
-        """Service `labels` and `deploy.labels` together (deploy wins on a clash, as backupbot reads it)."""
+        """Service `labels` and `deploy.labels` together (deploy wins on a clash, as backupbot reads it).
+        Built once per service (nodes are never mutated); each call gets its own dict."""
+        got = self.__dict__.get("_labels")
+        if got is None:
+            got = self.__dict__["_labels"] = self._labels_of()
+        return dict(got)
+
+    def _labels_of(self) -> dict[str, Label]:
         out: dict[str, Label] = {}
         for where, node in (("service", self.node.get("labels")), ("deploy", self.node.find("deploy", "labels"))):
             if node is None or not node.is_map:
