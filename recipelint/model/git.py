@@ -61,7 +61,16 @@ class GitRepo:
     @cached_property
     def _refs(self) -> list[list[str]]:
         """[full name, short name, object, peeled object, object type] of every tag, branch and remote
-        branch, from one git process (releases, tags and branches all read this)."""
+        branch, from one git process (releases, tags and branches all read this), or straight from
+        .git when refs.py can answer exactly as that process would."""
+        from .refs import read_refs
+
+        direct = read_refs(self)
+        if direct is not None:
+            return direct
+        return self._for_each_ref()
+
+    def _for_each_ref(self) -> list[list[str]]:
         out = self._git("for-each-ref", "refs/tags", "refs/heads", "refs/remotes",
                         "--format=%(refname)%09%(refname:short)%09%(objectname)%09%(*objectname)%09%(objecttype)",
                         check=False)

@@ -1,0 +1,114 @@
+"""A repository's tags and branches read from `.git` directly, without a `git for-each-ref` process.
+
+Gives the rows `GitRepo._refs` asks for-each-ref for ([full name, short name, object, peeled object,
+object type], sorted by full name) from `packed-refs` and the loose files under refs/tags, refs/heads
+and refs/remotes; the type and peeled object of a loose ref come through the repository's
+`git cat-file --batch` process. Returns None for anything it does not handle the way git does, and
+then for-each-ref answers: a reftable or non-standard repository, a symbolic ref, a packed-refs
+file that is not fully peeled, a short name git would disambiguate, a tag of a tag, an unreadable
+or odd file.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+_HEX = re.compile(rb"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
+_KINDS = ("refs/tags/", "refs/heads/", "refs/remotes/")
+
+
+def read_refs(repo) -> list[list[str]] | None:
+    try:
+        return _read(repo)
+    except (OSError, ValueError, EOFError, UnicodeDecodeError, RecursionError):
+        return None
+
+
+def _read(repo) -> list[list[str]] | None:
+    git = Path(repo.root) / ".git"
+    if not git.is_dir() or (git / "reftable").exists() or (git / "commondir").exists():
+        return None
+    config = (git / "config").read_bytes() if (git / "config").is_file() else b""
+    if b"refstorage" in config.lower() or b"worktreeconfig" in config.lower():
+        return None
+    packed: dict[str, tuple[str, str | None]] = {}  # name -> (object, peeled or None)
+    p = git / "packed-refs"
+    if p.is_file():
+        lines = p.read_bytes().split(b"\n")
+        if not lines or not lines[0].startswith(b"# pack-refs with:") or b" fully-peeled" not in lines[0]:
+            return None
+        last = None
+        for line in lines[1:]:
+            if not line:
+                continue
+            if line.startswith(b"^"):
+                if last is None or not _HEX.match(line[1:]):
+                    return None
+                packed[last] = (packed[last][0], line[1:].decode("ascii"))
+                continue
+            oid, sp, name = line.partition(b" ")
+            if not sp or not _HEX.match(oid):
+                return None
+            last = name.decode("utf-8")
+            packed[last] = (oid.decode("ascii"), None)
+    loose: dict[str, str] = {}
+    for kind in _KINDS:
+        top = git / kind
+        if not top.is_dir():
+            continue
+        for f in top.rglob("*"):
+            if f.is_dir():
+                continue
+            if f.is_symlink() or f.name.endswith(".lock"):
+                return None
+            data = f.read_bytes().strip()
+            if not _HEX.match(data):
+                return None  # a symbolic ref (`ref: ...`) or something odd
+            loose[f.relative_to(git).as_posix()] = data.decode("ascii")
+    rows = []
+    names = {n for n in packed if n.startswith(_KINDS)} | set(loose)
+    shorts: dict[str, int] = {}
+    for full in names:
+        short = full.split("/", 2)[2]
+        shorts[short] = shorts.get(short, 0) + 1
+    from .gitbatch import _batch
+
+    for full in sorted(names, key=lambda n: n.encode("utf-8")):
+        short = full.split("/", 2)[2]
+        if shorts[short] > 1 or short == "HEAD" or short.endswith("/HEAD") or (git / "refs" / short).exists() \
+                or (git / short).exists() or f"refs/{short}" in packed:
+            return None  # git would shorten this one differently
+        if full in loose:
+            obj = loose[full]
+            b = _batch(repo)
+            if b is None:
+                return None
+            got = b.read_object(obj)
+            if got is None:
+                return None
+            kind = got[0].decode("ascii")
+            peeled = ""
+            if kind == "tag":
+                m = re.match(rb"object ([0-9a-f]+)\ntype (\w+)\n", got[1])
+                if m is None or m.group(2) == b"tag":
+                    return None
+                peeled = m.group(1).decode("ascii")
+        else:
+            obj, pk = packed[full]
+            if pk is not None:
+                kind, peeled = "tag", pk
+            else:  # fully peeled: no ^ line means not a tag object, but the type is still needed
+                b = _batch(repo)
+                if b is None:
+                    return None
+                got = b.read_object(obj)
+                if got is None or got[0] == b"tag":
+                    return None
+                kind, peeled = got[0].decode("ascii"), ""
+            if kind == "tag":
+                got = _batch(repo).read_object(obj) if _batch(repo) else None
+                if got is None or got[0] != b"tag" or b"\ntype tag\n" in got[1]:
+                    return None
+        rows.append([full, short, obj, peeled, kind])
+    return rows
