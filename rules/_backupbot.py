@@ -89,9 +89,20 @@ def _match(cmd: list[str], prog_rx, args_rx) -> bool:
     return args_rx is None or bool(args_rx.search(" ".join(cmd[1:])))
 
 
+_TOOLS: dict[tuple[str, int], tuple[str, ...]] = {}  # (text, id of a module-level table) -> tool names
+
+
 def _tools(text: str, table) -> list[str]:
-    cmds = simple_commands(text)
-    return [name for name, (p, a) in table.items() if any(_match(c, p, a) for c in cmds)]
+    key = (text, id(table))
+    got = _TOOLS.get(key) if table is _WRITERS or table is _READERS else None
+    if got is None:
+        cmds = simple_commands(text)
+        got = tuple(name for name, (p, a) in table.items() if any(_match(c, p, a) for c in cmds))
+        if table is _WRITERS or table is _READERS:
+            if len(_TOOLS) > 4096:
+                _TOOLS.clear()
+            _TOOLS[key] = got
+    return list(got)
 
 
 # ---------------------------------------------------------------- scripts a hook runs

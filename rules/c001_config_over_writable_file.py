@@ -1,3 +1,4 @@
+from functools import lru_cache
 from pathlib import PurePosixPath
 
 from recipelint.config import knowledge
@@ -168,6 +169,7 @@ configs:
     ]
 
 
+@lru_cache(maxsize=8192)  # pure, called for every mount of every variant
 def _clean(path: str) -> str:
     p = str(PurePosixPath(path))
     return p if p != "." else path

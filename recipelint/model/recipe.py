@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Iterator
 
@@ -328,6 +328,7 @@ class Recipe:
         return discover_tests(self.root, self.name, self.overlay_root)
 
 
+@lru_cache(maxsize=8192)  # pure; the same few paths are normalised thousands of times in a sweep
 def _norm(rel: str) -> str:
     parts = []
     for p in PurePosixPath(rel.replace("\\", "/")).parts:
