@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Iterator
 
 from recipelint.model.templates import render_env
+from recipelint.model.yamlnode import line_starts
 from recipelint.rule import Loc
 from recipelint_rules._knowledge import ADDRESS_ENV_SUFFIXES, CONVENTIONAL_SERVICE_NAMES, SHARED_NETWORKS
 
@@ -426,16 +427,8 @@ class BareRef:
     context: str
 
 
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    for i, c in enumerate(text):
-        if c == "\n":
-            starts.append(i + 1)
-    return starts
-
-
 def file_loc(rel: str, text: str, offset: int, length: int, starts: list[int] | None = None) -> Loc:
-    starts = starts or _line_starts(text)
+    starts = starts or line_starts(text)
     i = bisect.bisect_right(starts, offset) - 1
     line, col = i + 1, offset - starts[i] + 1
     return Loc(rel, line, col, line, col + length)
@@ -500,7 +493,7 @@ def _scan_bare_references(recipe) -> Iterator[BareRef]:
         for rel, text, template, target in _mounted_files(recipe, view, svc):
             kind = file_kind(rel, target, image)
             refs = scan_file(text, kind, template)
-            starts = _line_starts(text) if refs else None
+            starts = line_starts(text) if refs else None
             for r in refs:
                 name = resolve(recipe, r.host, template=template)
                 hit = _classify(topo, svc, name) if name else None

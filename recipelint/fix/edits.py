@@ -18,6 +18,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from recipelint.model.yamlnode import line_starts
+
 
 class Refuse(Exception):
     """A fixer will not edit this finding; the message says why (shown per finding)."""
@@ -39,14 +41,6 @@ class Edit:
 
 
 # ---------------------------------------------------------------- positions
-
-def line_starts(text: str) -> list[int]:
-    starts = [0]
-    for i, c in enumerate(text):
-        if c == "\n":
-            starts.append(i + 1)
-    return starts
-
 
 def offset(text: str, line: int, col: int) -> int:
     """Offset of a 1-based (line, col) in ``text``."""

@@ -156,11 +156,9 @@ def _ruamel_marks(root, text: str) -> None:
     depend on which composer ran: an empty plain scalar sits where the next token starts (libyaml:
     right after its key), and in a text without a final line break a collection ends at the end of
     the last line (libyaml: at the start of a line after it)."""
-    lines = [0]  # offsets where lines start
-    nl = text.find("\n")
-    while nl >= 0:
-        lines.append(nl + 1)
-        nl = text.find("\n", nl + 1)
+    from .yamlnode import line_starts
+
+    lines = line_starts(text)  # offsets where lines start
     seen = set()
     # without a final line break libyaml ends open collections on the line after the last; ruamel at its end
     eof = None if text.endswith("\n") else _Mark(len(lines) - 1, len(text) - lines[-1])

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .yamlnode import Problem
+from .yamlnode import Problem, offset_position
 
 
 @dataclass(frozen=True)
@@ -460,21 +460,34 @@ def _too_deep_for_libcst(text: str, rel: str) -> Problem | None:
     """E106 if ``text`` nests too deep for libcst, E103 if it does not parse, both found with Python's
     own parser (which bounds its stack); None to go on to libcst. A syntax error never reaches libcst:
     deep code with a syntax error elsewhere would crash it just the same."""
+    return python_tree(text, rel)[1]
+
+
+def python_tree(text: str, rel: str):
+    """(tree, problem): Python's own parse of ``text`` and, when it cannot be analysed, why (E106 too
+    deep, E103 a syntax error). The ast reader uses the tree; the libcst reader only the verdict, so a
+    file is parsed by Python once. (None, None): the parser refused it with a ValueError."""
     import ast
 
     try:
         tree = compile(text, rel, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as err:
         if err.msg.startswith("too many"):  # too many nested parentheses / levels of indentation / blocks
-            return Problem("E106", rel, err.lineno, err.offset or 1 if err.lineno else None,
-                           f"Python nests too deep to analyse ({err.msg})")
+            return None, Problem("E106", rel, err.lineno, err.offset or 1 if err.lineno else None,
+                                 f"Python nests too deep to analyse ({err.msg})")
         if err.lineno:
-            return Problem("E103", rel, err.lineno, err.offset or 1, f"Python syntax error: {err.msg}")
-        return Problem("E103", rel, None, None, f"Python syntax error: {err.msg}")
+            return None, Problem("E103", rel, err.lineno, err.offset or 1, f"Python syntax error: {err.msg}")
+        return None, Problem("E103", rel, None, None, f"Python syntax error: {err.msg}")
     except (RecursionError, MemoryError):
-        return Problem("E106", rel, None, None, "Python nests too deep to analyse")
+        return None, Problem("E106", rel, None, None, "Python nests too deep to analyse")
     except ValueError:
-        return None
+        return None, None
+    return tree, _nesting_problem(tree, text, rel)
+
+
+def _nesting_problem(tree, text: str, rel: str) -> Problem | None:
+    import ast
+
     lines = text.splitlines()
     stack = [(tree, 0, None)]
     while stack:
@@ -526,8 +539,8 @@ def _read_test(p: Path, base: Path, rel: str) -> tuple[str, Problem | None]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         good = data[:exc.start].decode("utf-8-sig", errors="replace")
-        line = good.count("\n") + 1
-        return "", Problem("E104", rel, line, len(good) - (good.rfind("\n") + 1) + 1,
+        line, col = offset_position(good, len(good))
+        return "", Problem("E104", rel, line, col,
                            f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded; save the file as UTF-8")
     lines = text.count("\n") + (not text.endswith("\n"))
     if lines > MAX_TEST_LINES:

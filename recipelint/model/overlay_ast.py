@@ -32,7 +32,7 @@ _PREFIX = re.compile(r"[rRbBuUfF]{0,2}")
 def parse(tf) -> ast.Module | None:
     """The test file's tree, or None with the file's problem recorded: what `TestFile.module` checks
     before libcst (not read, NUL bytes, nested too deep, a syntax error), with Python's parser."""
-    from .overlay import _too_deep_for_libcst
+    from .overlay import python_tree
     from .yamlnode import Problem, offset_position
 
     if tf.text is None or any(p.code in ("E104", "E106") for p in tf.problems):
@@ -42,15 +42,17 @@ def parse(tf) -> ast.Module | None:
         line, col = offset_position(tf.text, nul)
         tf.problems.append(Problem("E103", tf.rel, line, col, "Python syntax error: source code cannot contain NUL bytes"))
         return None
-    problem = _too_deep_for_libcst(tf.text, tf.rel)
+    tree, problem = python_tree(tf.text, tf.rel)  # the one parse: checked for depth, then read
     if problem is not None:
         tf.problems.append(problem)
         return None
-    try:
-        return compile(tf.text, tf.rel, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:  # _too_deep_for_libcst parsed it already
-        tf.problems.append(Problem("E103", tf.rel, None, None, f"Python syntax error: {exc}"))
+    if tree is None:  # the parser refused it with a ValueError: say what it says
+        try:
+            compile(tf.text, tf.rel, "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+            tf.problems.append(Problem("E103", tf.rel, None, None, f"Python syntax error: {exc}"))
         return None
+    return tree
 
 
 def extract(tf, tree: ast.Module) -> list[AssertFact]:

@@ -10,7 +10,7 @@ from .compose import ComposeView, Service, merge_compose
 from .envfile import Assign, EnvFile, interpolate, parse_assignments
 from .git import GitRepo, Release
 from .templates import ConfigSource
-from .yamlnode import Problem, YNode, load_yaml
+from .yamlnode import Problem, YNode, load_yaml, offset_position
 
 _SKIP_DIRS = {".git", "node_modules", "tests", "__pycache__", ".venv"}
 
@@ -84,8 +84,7 @@ class DirSource(FileSource):
             # report the first bad byte where it is, and check the rest of the file as it decodes
             bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
             good = data[bom:exc.start].decode("utf-8")
-            line = good.count("\n") + 1
-            col = len(good) - (good.rfind("\n") + 1) + 1
+            line, col = offset_position(good, len(good))
             self.problems[rel] = Problem("E104", rel, line, col,
                                          f"not UTF-8: byte 0x{data[exc.start]:02x} cannot be decoded "
                                          "(read as U+FFFD); save the file as UTF-8")

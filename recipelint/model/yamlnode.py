@@ -334,6 +334,16 @@ def _build_root(node, file: str, lines: list[str]) -> tuple[YNode | None, list[P
         return None, [Problem("E106", file, exc.line, exc.col, str(exc))]
 
 
+def line_starts(text: str) -> list[int]:
+    """The offset where each line of ``text`` starts: 0, then one past every line break."""
+    starts = [0]
+    nl = text.find("\n")
+    while nl >= 0:
+        starts.append(nl + 1)
+        nl = text.find("\n", nl + 1)
+    return starts
+
+
 def offset_position(text: str, offset: int) -> tuple[int, int]:
     """1-based (line, column) of a character offset into ``text``."""
     offset = max(0, min(offset, len(text)))
