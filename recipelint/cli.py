@@ -23,6 +23,19 @@ def _fail(msg: str) -> None:
     raise UsageProblem(msg)
 
 
+def _selection(select, ignore, overlay=None):
+    """(rules, --select codes, --ignore codes) for a command, with the flags and --overlay checked."""
+    from . import engine
+
+    rules = engine.discover()
+    codes = engine.known_codes(rules)
+    sel = _resolve_codes(select, codes, "--select")
+    ign = _resolve_codes(ignore, codes, "--ignore")
+    if overlay is not None and not overlay.is_dir():
+        _fail(f"--overlay {overlay}: not a directory")
+    return rules, sel, ign
+
+
 def _resolve_codes(values, all_codes: set[str], flag: str) -> list[str]:
     from .engine import split_codes
 
@@ -82,12 +95,8 @@ def check(paths, overlay, fmt, select, ignore, fail_on, show_fix, output, catalo
     from .model import NotARecipe, Recipe
     from .report import FORMATS
 
-    rules = engine.discover()
+    rules, sel, ign = _selection(select, ignore, overlay)
     codes = engine.known_codes(rules)
-    sel = _resolve_codes(select, codes, "--select")
-    ign = _resolve_codes(ignore, codes, "--ignore")
-    if overlay is not None and not overlay.is_dir():
-        _fail(f"--overlay {overlay}: not a directory")
     if config_file is not None and not config_file.is_file():
         _fail(f"--config {config_file}: no such file")
     recipes = []
@@ -189,10 +198,7 @@ def confirm_cmd(path, overlay, fmt, select, ignore, findings_file, timeout, keep
     from .rule import Finding
     from .runner.confirm import confirm, to_json, to_text
 
-    rules = engine.discover()
-    codes = engine.known_codes(rules)
-    sel = _resolve_codes(select, codes, "--select")
-    ign = _resolve_codes(ignore, codes, "--ignore")
+    rules, sel, ign = _selection(select, ignore, overlay)
     try:
         recipe = Recipe.load(path, overlay_root=overlay)
     except NotARecipe as exc:
@@ -257,19 +263,15 @@ def confirm_cmd(path, overlay, fmt, select, ignore, findings_file, timeout, keep
 def report_cmd(paths, catalogue, overlay, select, ignore, output):
     """Pre-staging report (Markdown): per recipe, each finding's class, the `confirm` command that would
     prove it, the verdict a live run is expected to give, and the fix."""
-    from . import engine
     from .prestage import build
 
     if not paths and not catalogue:
         _fail("report: give recipe PATHs or --catalogue DIR")
-    if overlay is not None and not overlay.is_dir():
-        _fail(f"--overlay {overlay}: not a directory")
+    _, sel, ign = _selection(select, ignore, overlay)
     for d in catalogue:
         if not d.is_dir():
             _fail(f"--catalogue {d}: not a directory")
-    codes = engine.known_codes(engine.discover())
-    text = build(paths, catalogue=catalogue, overlay=overlay, select=_resolve_codes(select, codes, "--select"),
-                 ignore=_resolve_codes(ignore, codes, "--ignore"))
+    text = build(paths, catalogue=catalogue, overlay=overlay, select=sel, ignore=ign)
     if output is not None:
         output.write_text(text, encoding="utf-8")
     else:
@@ -297,12 +299,7 @@ def fix_cmd(path, apply_, overlay, select, ignore, fail_on):
     from .fix.command import run_fix
     from .model import NotARecipe, Recipe
 
-    rules = engine.discover()
-    codes = engine.known_codes(rules)
-    sel = _resolve_codes(select, codes, "--select")
-    ign = _resolve_codes(ignore, codes, "--ignore")
-    if overlay is not None and not overlay.is_dir():
-        _fail(f"--overlay {overlay}: not a directory")
+    rules, sel, ign = _selection(select, ignore, overlay)
     try:
         recipe = Recipe.load(path, overlay_root=overlay)
     except NotARecipe as exc:

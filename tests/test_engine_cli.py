@@ -173,3 +173,12 @@ def test_a_rule_file_that_fails_to_import_is_reported_and_the_rest_run(tmp_path,
     found = engine.run(r, found_rules)
     assert sorted(f.code for f in found) == ["E002", "Z998"]
     assert "zz_broken_for_test.py" in next(f.message for f in found if f.code == "E002")
+
+
+def test_every_command_refuses_an_overlay_root_that_is_not_a_directory(tmp_path):
+    """One shared check (cli._selection): confirm used to go on without it."""
+    missing = tmp_path / "nowhere"
+    for cmd in ("check", "confirm", "fix", "report"):
+        r = cli(cmd, str(ROOT / "fixtures" / "recipes" / "gitea"), "--overlay", str(missing))
+        assert r == (
+            2, "", f"recipelint: error: --overlay {missing}: not a directory\n"), cmd
