@@ -30,6 +30,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from recipelint.model.claims import image_matches, services_match
+from recipelint.model.claims import norm as _norm
+from recipelint.model.claims import repo as _repo
+from recipelint.model.claims import variants as _variants
+
 _IMAGE_SHAPE = re.compile(
     r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?/)?"  # registry or first path part
     r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*"
@@ -120,53 +125,8 @@ def revisions(recipe) -> Revisions:
 
 # ---------------------------------------------------------------- images
 
-def _variants(image: str) -> set[str]:
-    out = {image, image.split("@", 1)[0]}
-    for v in list(out):
-        for prefix in ("docker.io/library/", "docker.io/", "index.docker.io/", "library/"):
-            if v.startswith(prefix):
-                out.add(v[len(prefix):])
-    return out
-
-
-def _repo(ref: str) -> str:
-    ref = ref.split("@", 1)[0]
-    head, _, tail = ref.rpartition("/")
-    tail = tail.split(":", 1)[0]
-    return f"{head}/{tail}" if head else tail
-
-
-def _tag(ref: str) -> str | None:
-    tail = ref.split("@", 1)[0].rpartition("/")[2]
-    return tail.split(":", 1)[1] if ":" in tail else None
-
-
-def _norm(ref: str) -> str:
-    for prefix in ("docker.io/library/", "docker.io/", "index.docker.io/", "library/"):
-        if ref.startswith(prefix):
-            return ref[len(prefix):]
-    return ref
-
-
 def image_like(s: str) -> bool:
     return "://" not in s and bool(_IMAGE_SHAPE.match(s))
-
-
-def _image_pred(mode: str, image: str, const: str) -> bool:
-    imgs = _variants(image)
-    consts = _variants(const)
-    if mode == "eq":
-        return any(v == t or _repo(v) == t or ("/" not in t and ":" not in t and _tag(v) == t)
-                   for v in imgs for t in consts)
-    if mode == "startswith":
-        return any(v.startswith(t) for v in imgs for t in consts)
-    if mode == "endswith":
-        return any(v.endswith(t) for v in imgs for t in consts)
-    if mode == "contains":  # const in image
-        return any(const in v for v in imgs)
-    if mode == "within":  # image in const
-        return any(v in const for v in imgs)
-    raise ValueError(mode)
 
 
 # ---------------------------------------------------------------- claims
@@ -181,11 +141,7 @@ class Claim:
 
     def holds(self, rev: Rev, subjects: list[str]) -> bool | None:
         if self.kind == "services":
-            names = set(rev.services)
-            vals = set(self.values)
-            result = {"present": lambda: self.values[0] in names, "exactly": lambda: vals == names,
-                      "include": lambda: vals <= names, "within": lambda: names <= vals}[self.mode]()
-            return result != self.negative
+            return services_match(self.mode, set(rev.services), self.values) != self.negative
         chosen = [s for s in subjects if s in rev.services] if subjects else list(rev.services)
         results = []
         unknown = False
@@ -195,9 +151,9 @@ class Claim:
                 unknown = True
                 continue
             if self.mode == "oneof":
-                results.append(any(_image_pred("eq", img, v) for v in self.values))
+                results.append(any(image_matches("eq", img, v) for v in self.values))
             else:
-                results.append(_image_pred(self.mode, img, self.values[0]))
+                results.append(image_matches(self.mode, img, self.values[0]))
         if not self.negative:
             if any(results):
                 return True

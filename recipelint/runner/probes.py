@@ -184,50 +184,33 @@ def readonly_config(ctx: ProbeContext) -> ProbeResult:
 
 def _norm_image(ref: str) -> str:
     """An image reference as a test reads it: no digest, no default registry or `library/`."""
-    ref = ref.split("@", 1)[0]
-    for prefix in ("docker.io/library/", "docker.io/", "index.docker.io/library/", "index.docker.io/"):
-        if ref.startswith(prefix):
-            ref = ref[len(prefix):]
-            break
-    if ref.startswith("library/"):
-        ref = ref[len("library/"):]
-    return ref
+    from recipelint.model.claims import variants
 
-
-def _image_holds(mode: str, image: str, values: list[str]) -> bool:
-    img = _norm_image(image)
-    vals = [_norm_image(v) if mode in ("eq", "oneof") else v for v in values]
-    if mode == "eq":
-        return img == vals[0]
-    if mode == "oneof":
-        return img in vals
-    if mode == "startswith":
-        return img.startswith(vals[0]) or image.startswith(vals[0])
-    if mode == "endswith":
-        return img.endswith(vals[0])
-    if mode == "contains":  # the test's constant is part of the image reference
-        return vals[0] in image or vals[0] in img
-    if mode == "within":  # the image reference is part of the test's constant
-        return img in vals[0] or image in vals[0]
-    raise ProbeError(f"unknown image check mode {mode!r}")
+    return min(variants(ref), key=lambda v: (len(v), v))
 
 
 def live_check_holds(check: dict, images: dict[str, str], subjects: list[str]) -> bool:
-    """Does one claim of the assert hold for the deployed services (name -> image)?"""
+    """Does one claim of the assert hold for the deployed services (name -> image)? The same predicates
+    as the T rules (recipelint.model.claims), applied to what the swarm runs."""
+    from recipelint.model.claims import SERVICE_MODES, image_matches, services_match
+
     kind, mode, negative = check.get("kind"), check.get("mode"), bool(check.get("negative"))
     values = [str(v) for v in check.get("values") or []]
     if not values:
         raise ProbeError("a check of the finding has no values")
     if kind == "services":
-        names, vals = set(images), set(values)
-        table = {"present": lambda: values[0] in names, "exactly": lambda: vals == names,
-                 "include": lambda: vals <= names, "within": lambda: names <= vals}
-        if mode not in table:
+        if mode not in SERVICE_MODES:
             raise ProbeError(f"unknown services check mode {mode!r}")
-        return table[mode]() != negative
+        return services_match(mode, set(images), values) != negative
     if kind == "image":
         chosen = [s for s in subjects if s in images] if subjects else sorted(images)
-        hit = any(_image_holds(mode, images[s], values) for s in chosen)
+        try:
+            if mode == "oneof":
+                hit = any(image_matches("eq", images[s], v) for s in chosen for v in values)
+            else:
+                hit = any(image_matches(mode, images[s], values[0]) for s in chosen)
+        except ValueError:
+            raise ProbeError(f"unknown image check mode {mode!r}") from None
         return hit != negative
     raise ProbeError(f"unknown check kind {kind!r}")
 
@@ -514,7 +497,6 @@ def shared_network_dns(ctx: ProbeContext) -> ProbeResult:
     target = data.get("target") or raw_name
     net_key = data.get("network")
     caller_svc = ctx.service(caller)
-    caller_nets = [n for n in (caller_svc.attrs["Spec"].get("TaskTemplate") or {}).get("Networks") or []]
     if net_key is None:
         shared = [k for k, v in dep.networks.items() if not v.startswith(dep.stack + "_")]
         if not shared:
