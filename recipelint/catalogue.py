@@ -349,7 +349,7 @@ def check_catalogue(catalogues, *, paths=(), overlay=None, fmt="text", select=()
     Exit codes: 0 nothing at the failing severity, 1 findings, 2 a recipe could not be linted or no recipe found.
     ``fail_on`` None: each recipe's config decides (else error), as for `check PATH`.
     """
-    import click
+    from .checkcmd import echo  # click.echo's behaviour without importing click (the fast `check` entry)
 
     if formats is None:
         from .report import FORMATS as formats
@@ -408,9 +408,9 @@ def check_catalogue(catalogues, *, paths=(), overlay=None, fmt="text", select=()
     if output is not None:
         Path(output).write_text(text, encoding="utf-8")
     else:
-        click.echo(text, nl=False)
+        echo(text)
     for err in errors:
-        click.echo(f"recipelint: error: {err}", err=True)
+        echo(f"recipelint: error: {err}\n", err=True)
     if errors:
         return 2
     return 1 if failing else 0

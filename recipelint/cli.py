@@ -11,39 +11,41 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .checkcmd import UsageProblem, fail as _fail, resolve_codes as _resolve_codes, selection as _selection
+from .checkopts import CHECK_ARGUMENT, CHECK_OPTIONS
 
 SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
-class UsageProblem(Exception):
-    pass
+def _click_type(kind, opt=None):
+    if kind == "path":
+        return click.Path(path_type=Path, dir_okay=True if opt is None else opt.dir_okay)
+    if kind == "choice":
+        return click.Choice(list(opt.choices))
+    if kind == "int":
+        return click.IntRange(min=opt.min)
+    return None
 
 
-def _fail(msg: str) -> None:
-    raise UsageProblem(msg)
-
-
-def _selection(select, ignore, overlay=None):
-    """(rules, --select codes, --ignore codes) for a command, with the flags and --overlay checked."""
-    from . import engine
-
-    rules = engine.discover()
-    codes = engine.known_codes(rules)
-    sel = _resolve_codes(select, codes, "--select")
-    ign = _resolve_codes(ignore, codes, "--ignore")
-    if overlay is not None and not overlay.is_dir():
-        _fail(f"--overlay {overlay}: not a directory")
-    return rules, sel, ign
-
-
-def _resolve_codes(values, all_codes: set[str], flag: str) -> list[str]:
-    from .engine import split_codes
-
-    codes = split_codes(values)
-    for c in codes:
-        if not any(k.startswith(c) for k in all_codes):
-            _fail(f"{flag} {c}: no rule code starts with {c!r} (see `recipelint rules`)")
-    return codes
+def _check_params(f):
+    """`check`'s click argument and options, from recipelint.checkopts (which the fast entry parses with)."""
+    for opt in reversed(CHECK_OPTIONS):
+        kw = {"help": opt.help}
+        if opt.kind == "flag":
+            kw["is_flag"] = True
+        else:
+            t = _click_type(opt.kind, opt)
+            if t is not None:
+                kw["type"] = t
+        if opt.multiple:
+            kw["multiple"] = True
+        if opt.default is not None:
+            kw["default"] = opt.default
+        if opt.show_default:
+            kw["show_default"] = True
+        f = click.option(*opt.flags, opt.dest, **kw)(f)
+    a = CHECK_ARGUMENT
+    return click.argument(a["dest"], nargs=a["nargs"], required=a["required"], type=_click_type(a["kind"]))(f)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,84 +55,12 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("paths", nargs=-1, required=False, type=click.Path(path_type=Path))
-@click.option("--overlay", "overlay", type=click.Path(path_type=Path),
-              help="cc-ci style overlay root: DIR/<recipe>/**/*.py are that recipe's overlay tests.")
-@click.option("--format", "--output-format", "fmt", default="text", show_default=True,
-              type=click.Choice(["text", "concise", "full", "json", "sarif", "github", "junit"]),
-              help="text/concise: one line per finding; full: with the source line and a caret; json: the "
-                   "envelope of schemas/findings.schema.json; sarif: SARIF 2.1.0; github: workflow annotations; "
-                   "junit: JUnit XML.")
-@click.option("--select", multiple=True, help="Only these codes (comma-separated, by prefix: B, N0, B001). "
-                                              "Replaces the config file's `select`.")
-@click.option("--ignore", multiple=True, help="Skip these codes (comma-separated, by prefix). "
-                                              "Replaces the config file's `ignore`.")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "info"]), default=None,
-              help="Lowest severity that makes the exit code 1 (default: the config's `fail-on`, else error).")
-@click.option("--show-fix", is_flag=True, help="Text format: print each finding's fix under it.")
-@click.option("--output-file", "--output", "-o", "output", type=click.Path(path_type=Path, dir_okay=False),
-              help="Write the report to this file instead of standard output.")
-@click.option("--no-inline-ignores", is_flag=True,
-              help="Disregard every `recipelint: ignore[...]` comment (CI: see everything).")
-@click.option("--config", "config_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Use this pyproject.toml or .recipelint.toml instead of the nearest one above each recipe.")
-@click.option("--isolated", is_flag=True, help="Use no configuration file.")
-@click.option("--catalogue", multiple=True, type=click.Path(path_type=Path),
-              help="Lint every recipe under DIR (each subdirectory holding a compose*.yml or .env.sample), in parallel. Repeatable.")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes for --catalogue (default: cores).")
-@click.option("--no-cache", is_flag=True, help="Ignore and do not write the result cache.")
-def check(paths, overlay, fmt, select, ignore, fail_on, show_fix, output, catalogue, jobs, no_cache,
-          no_inline_ignores, config_file, isolated):
+@_check_params
+def check(**params):
     """Lint each recipe directory in PATHS (default: the current directory)."""
-    if catalogue:
-        from .catalogue import check_catalogue
-        sys.exit(check_catalogue(catalogue, paths=paths, overlay=overlay, fmt=fmt, select=select, ignore=ignore,
-                                 fail_on=fail_on, show_fix=show_fix, output=output, jobs=jobs,
-                                 cache=not no_cache, resolve=_resolve_codes, fail=_fail,
-                                 config_options={"no_inline_ignores": no_inline_ignores, "config_file": config_file,
-                                                 "isolated": isolated}))
-    paths = paths or (Path("."),)
-    from . import config, engine
-    from .catalogue import run_cached
-    from .model import NotARecipe, Recipe
-    from .report import FORMATS
+    from . import checkcmd
 
-    rules, sel, ign = _selection(select, ignore, overlay)
-    codes = engine.known_codes(rules)
-    if config_file is not None and not config_file.is_file():
-        _fail(f"--config {config_file}: no such file")
-    recipes = []
-    for p in paths:
-        try:
-            recipes.append((p, Recipe.load(p, overlay_root=overlay)))
-        except NotARecipe as exc:
-            _fail(str(exc))
-    findings = []
-    roots = {}
-    failing = False
-    configs: dict = {}
-    for p, r in recipes:
-        try:  # the nearest config file; flags win over it (recipelint.config)
-            chosen, eff, cfg = config.prepare(p, r, rules, codes, select=sel, ignore=ign, fail_on=fail_on,
-                                              no_inline_ignores=no_inline_ignores, config_file=config_file,
-                                              isolated=isolated, cache=configs)
-        except config.ConfigError as exc:
-            _fail(str(exc))
-        found = run_cached(p, r, chosen, select_=eff.select, ignore=eff.ignore, overlay=overlay,
-                           use_cache=not no_cache, config_key=cfg.key(), inline_ignores=eff.inline_ignores,
-                           keep_suppressed=True)
-        found, fails = config.finish(cfg, eff, found)
-        failing = failing or fails
-        findings.extend(found)
-        roots[(r.name, "recipe")] = str(p)
-        if overlay is not None:
-            roots[(r.name, "overlay")] = str(overlay)
-    text = FORMATS[fmt](findings, roots=roots, recipes=[r.name for _, r in recipes], show_fix=show_fix)
-    if output is not None:
-        output.write_text(text, encoding="utf-8")
-    else:
-        click.echo(text, nl=False)
-    sys.exit(1 if failing else 0)
+    sys.exit(checkcmd.check(**params))
 
 
 @main.command("rules")

@@ -1,0 +1,97 @@
+"""The console entry point (`recipelint`, `python -m recipelint`): a plain `recipelint check ...` without click.
+
+click is the command line: every command, help text, error message and completion is click's
+(recipelint.cli). Importing it costs ~25 ms, about a fifth of a cold single-recipe check, so the
+pre-commit/CI hot path - `recipelint check [PATHS] [options]` - is parsed here from the same option
+table (recipelint.checkopts) and runs the same body (recipelint.checkcmd.check). Anything the fast parser
+is not sure of (another command, no command, help, --version, an unknown option, a missing or refused
+value, shell completion) goes to click unchanged, so its help and errors stay click's.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _completing() -> bool:
+    # click's shell completion: `_<PROG>_COMPLETE` set in the environment (the name depends on argv[0])
+    return any(k[:1] == "_" and k.endswith("_COMPLETE") for k in os.environ)
+
+
+def fast_params(argv: list[str]) -> dict | None:
+    """The parameters of `check` for this argv (without the program name), or None: click parses it."""
+    if not argv or argv[0] != "check" or _completing():
+        return None
+    from .checkopts import Decline, parse_check
+
+    try:
+        return parse_check(argv[1:])
+    except Decline:
+        return None
+
+
+class _PacifyFlush:
+    """A stream whose flush ignores a closed pipe (as click's main does after EPIPE): no 'Exception ignored'
+    at interpreter exit."""
+
+    def __init__(self, wrapped):
+        self._wrapped = wrapped
+
+    def __getattr__(self, name):
+        return getattr(self._wrapped, name)
+
+    def flush(self):
+        try:
+            self._wrapped.flush()
+        except OSError as exc:
+            import errno
+
+            if exc.errno != errno.EPIPE:
+                raise
+
+
+def run_check(params: dict) -> int:
+    """checkcmd.check with cli.run's handling: one line on stderr for a usage problem or an error, never a
+    traceback (RECIPELINT_DEBUG=1 re-raises internal errors); the exit code."""
+    from .checkcmd import UsageProblem, check, echo
+
+    try:
+        try:
+            return check(**params)
+        except (EOFError, KeyboardInterrupt):
+            echo("\n", err=True)  # as click's main: a newline, then "aborted"
+            echo("recipelint: aborted\n", err=True)
+            return 130
+        except OSError as exc:
+            import errno
+
+            if exc.errno != errno.EPIPE:
+                raise
+            sys.stdout = _PacifyFlush(sys.stdout)
+            sys.stderr = _PacifyFlush(sys.stderr)
+            return 1
+    except UsageProblem as exc:
+        echo(f"recipelint: error: {exc}\n", err=True)
+        return 2
+    except OSError as exc:  # e.g. `-o` into a directory that does not exist: one line, not a traceback
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        echo(f"recipelint: error: {where}{exc.strerror or exc}\n", err=True)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - last resort: a bug still gets one line (RECIPELINT_DEBUG=1 re-raises)
+        if os.environ.get("RECIPELINT_DEBUG"):
+            raise
+        echo(f"recipelint: internal error: {type(exc).__name__}: {exc} "
+             "(RECIPELINT_DEBUG=1 shows the traceback; please report it)\n", err=True)
+        return 2
+
+
+def run() -> None:
+    """Console entry point: `check` on the fast path when its argv is understood, else click (recipelint.cli)."""
+    params = fast_params(sys.argv[1:])
+    if params is None:
+        from .cli import run as click_run
+
+        click_run()
+        return
+    sys.exit(run_check(params))
