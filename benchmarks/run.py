@@ -90,14 +90,16 @@ def ensure_tools(work: Path) -> dict:
         sh([py, "-m", "venv", str(rl)])
     import tomllib
 
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"]
     stamp = rl / "deps.txt"
     if not stamp.is_file() or stamp.read_text() != "\n".join(deps):
         r = sh([str(rl / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", *deps])
         if r.returncode != 0:
             raise SystemExit(f"benchmark: cannot install recipelint's dependencies: {r.stderr.strip()[-300:]}")
         stamp.write_text("\n".join(deps))
-    tools["recipelint"] = [str(rl / "bin" / "python"), "-c", "from recipelint.cli import run; run()"]
+    mod, _, fn = project["scripts"]["recipelint"].partition(":")  # the console script's entry, as installed
+    tools["recipelint"] = [str(rl / "bin" / "python"), "-c", f"from {mod} import {fn}; {fn}()"]
     return tools
 
 
