@@ -215,6 +215,7 @@ SAME = [
     (["check", FIX / "mumble", FIX / "gitea", "--no-cache", "--format", "concise", "--select", "B,N0,C"], 1),
     (["check", FIX / "mumble", "--no-cache", "--show-fix"], 0),
     (["check", "--no-cache", "--", FIX / "keycloak"], 0),
+    (["check", *sorted(p for p in FIX.iterdir() if p.is_dir()), "--no-cache", "--format", "full", "--show-fix"], 1),
     (["check", "--catalogue", FIX, "-j1", "--no-cache"], 1),
     (["check", "--catalogue", FIX, "--no-cache", "--format", "json", "--isolated", "--no-inline-ignores"], 1),
     (["check", FIX / "gitea", "--select", "ZZZ"], 2),
@@ -251,6 +252,21 @@ def test_an_output_file_is_written_whole_by_both(tmp_path):
     text = (tmp_path / "fast.json").read_bytes()
     assert text == (tmp_path / "click.json").read_bytes() == run(CLICK, *args)[1]
     assert text.endswith(b"}\n")
+
+
+def test_the_result_cache_is_complete_when_the_fast_entry_exits(tmp_path):
+    """The fast entry leaves with os._exit: the cache entry it wrote must be whole, and a second run a hit."""
+    env = {"XDG_CACHE_HOME": str(tmp_path)}
+    first = run(FAST, "check", FIX / "gitea", "--format", "json", env=env)
+    entries = list((tmp_path / "recipelint").rglob("*.json"))
+    assert first[0] == 1 and len(entries) == 1
+    import json
+
+    assert json.loads(entries[0].read_text())["findings"]
+    stamp = entries[0].stat().st_mtime_ns
+    assert run(FAST, "check", FIX / "gitea", "--format", "json", env=env) == first
+    assert entries[0].stat().st_mtime_ns == stamp  # read, not rewritten: a hit
+    assert first == run(CLICK, "check", FIX / "gitea", "--format", "json", "--no-cache")
 
 
 def test_python_dash_m_and_the_console_script_use_the_fast_entry():
