@@ -291,6 +291,31 @@ def test_a_closed_pipe_exits_1_quietly_on_both_paths():
     assert outs[0] == outs[1] == (1, b"")
 
 
+RAISING = ("import sys\nfrom recipelint import checkcmd\n"
+           "def boom(**kw):\n    raise {exc}\n"
+           "checkcmd.check = boom\n"
+           "from recipelint.{mod} import run\nrun()\n")
+
+
+@pytest.mark.parametrize("exc,code,err", [
+    ("ValueError('kaboom')", 2, b"recipelint: internal error: ValueError: kaboom (RECIPELINT_DEBUG=1 shows the "
+                                b"traceback; please report it)\n"),
+    ("KeyboardInterrupt()", 130, b"\nrecipelint: aborted\n"),
+    ("checkcmd.UsageProblem('no good')", 2, b"recipelint: error: no good\n"),
+    ("PermissionError(13, 'Permission denied', '/x/out')", 2, b"recipelint: error: /x/out: Permission denied\n"),
+    ("BrokenPipeError(32, 'Broken pipe')", 1, b""),
+])
+def test_errors_in_the_check_body_end_as_on_the_click_path(exc, code, err):
+    got = [run(RAISING.format(exc=exc, mod=mod), "check", FIX / "mumble") for mod in ("entry", "cli")]
+    assert got[0] == got[1] == (code, b"", err)
+
+
+def test_recipelint_debug_shows_the_traceback_on_the_fast_path():
+    code, out, err = run(RAISING.format(exc="ValueError('kaboom')", mod="entry"), "check", FIX / "mumble",
+                         env={"RECIPELINT_DEBUG": "1"})
+    assert code == 1 and err.startswith(b"Traceback") and err.endswith(b"ValueError: kaboom\n")
+
+
 ECHO = ("import sys\nfrom recipelint.checkcmd import echo\n"
         "echo(sys.argv[1].encode().decode('unicode_escape'))\n"
         "echo(sys.argv[1].encode().decode('unicode_escape') + '\\n', err=True)\n"
