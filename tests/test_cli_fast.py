@@ -245,6 +245,16 @@ def test_the_fast_entry_prints_and_exits_as_the_click_command(args, code):
     assert fast_run == run(CLICK, *args)
 
 
+def test_usage_errors_on_the_fast_entry_are_clicks():
+    assert run(FAST, "check", FIX / "gitea", "--format", "bogus") == (
+        2, b"", b"recipelint: error: Invalid value for '--format' / '--output-format': 'bogus' is not one of "
+                b"'text', 'concise', 'full', 'json', 'sarif', 'github', 'junit'.\n")
+    assert run(FAST, "check", "-j0", "--catalogue", FIX) == (
+        2, b"", b"recipelint: error: Invalid value for '--jobs' / '-j': 0 is not in the range x>=1.\n")
+    code, out, err = run(FAST, "check", "-h")
+    assert (code, err) == (0, b"") and out.startswith(b"Usage: -c check [OPTIONS] [PATHS]...\n")  # prog: python -c
+
+
 def test_an_output_file_is_written_whole_by_both(tmp_path):
     args = ["check", FIX / "gitea", "--no-cache", "--format", "json"]
     assert run(FAST, *args, "-o", tmp_path / "fast.json") == (1, b"", b"")
