@@ -21,7 +21,7 @@ def _completing() -> bool:
 
 def fast_params(argv: list[str]) -> dict | None:
     """The parameters of `check` for this argv (without the program name), or None: click parses it."""
-    if not argv or argv[0] != "check" or _completing():
+    if not argv or argv[0] != "check" or _completing() or os.name == "nt":  # click expands globs on Windows
         return None
     from .checkopts import Decline, parse_check
 
