@@ -30,11 +30,9 @@ _SKIP_DIRS = {".git", "node_modules", "__pycache__", ".venv"}
 
 def _fields() -> list[str]:
     """Every Finding field, whatever the engine sets (node_id, suppressed...): a hit is the same finding."""
-    import dataclasses
-
     from .rule import Finding
 
-    return [f.name for f in dataclasses.fields(Finding)]
+    return list(Finding._fields)
 
 
 def cache_dir() -> Path:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Iterator
+from collections.abc import Iterator
 
 from .compose import ComposeView, Service, merge_compose
 from .envfile import Assign, EnvFile, interpolate, parse_assignments
