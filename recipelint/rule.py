@@ -25,10 +25,9 @@ cannot ship without examples.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .record import Frozen, Record, sha256
 
+TYPE_CHECKING = False  # not typing's: importing typing costs ~2.5 ms on every run
 if TYPE_CHECKING:
     from typing import Any, ClassVar, Iterator
 

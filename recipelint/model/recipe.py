@@ -320,10 +320,14 @@ class Recipe:
     # ------------------------------------------------------------------ overlay tests
     @cached_property
     def overlay_tests(self):
-        from .overlay import discover_tests
-
         if self.rev is not None:
             return []
+        # the folders discover_tests reads: without any, the overlay reader is not even imported
+        dirs = [self.root / "tests"] + ([self.overlay_root / self.name] if self.overlay_root is not None else [])
+        if not any(d.is_dir() for d in dirs):
+            return []
+        from .overlay import discover_tests
+
         return discover_tests(self.root, self.name, self.overlay_root)
 
 
