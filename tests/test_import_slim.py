@@ -119,3 +119,31 @@ def test_a_check_with_a_tests_folder_loads_the_overlay_reader(tmp_path):
     (tmp_path / "tests").mkdir()
     (tmp_path / "tests" / "test_app.py").write_text("def test_app():\n    assert 'nginx' in 'nginx:1.27.3'\n")
     assert _modules_after_check(tmp_path) == "['recipelint.model.overlay']"
+
+
+YAML_PROG = """
+import re, sys
+real = re.compile
+from recipelint.model.fastyaml import compose
+root = compose("a: 1\\nb: [x, 2001-12-14]\\n")
+import yaml
+print(re.compile is real, type(yaml.reader.Reader.NON_PRINTABLE).__name__)
+print(yaml.safe_load("a: yes\\nb: 2001-12-14\\nc: 0x1F\\nd: ~\\ne: 1.5\\n"))
+try:
+    yaml.safe_load("a: \\x07")
+except yaml.reader.ReaderError as exc:
+    print("ReaderError", exc.character == 7)
+print(root.value[1][1].value[1].tag)
+"""
+
+
+def test_pyyaml_regexes_compile_on_first_use_and_pyyamls_own_api_still_works():
+    r = subprocess.run([sys.executable, "-c", YAML_PROG], capture_output=True, text=True, cwd=ROOT,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.splitlines() == [
+        "True _LazyPattern",
+        "{'a': True, 'b': datetime.date(2001, 12, 14), 'c': 31, 'd': None, 'e': 1.5}",
+        "ReaderError True",
+        "tag:yaml.org,2002:timestamp",
+    ]
