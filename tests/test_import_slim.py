@@ -147,3 +147,26 @@ def test_pyyaml_regexes_compile_on_first_use_and_pyyamls_own_api_still_works():
         "ReaderError True",
         "tag:yaml.org,2002:timestamp",
     ]
+
+
+CLI_PROG = """
+import sys
+from recipelint.cli import run
+try:
+    run()
+except SystemExit:
+    pass
+print(sorted(m for m in ("hashlib", "tempfile") if m in sys.modules), file=sys.stderr)
+"""
+
+
+def test_a_result_cache_hit_needs_neither_openssl_nor_tempfile(tmp_path):
+    rec = tmp_path / "app"
+    rec.mkdir()
+    (rec / "compose.yml").write_text(COMPOSE)
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "XDG_CACHE_HOME": str(tmp_path / "cache")}
+    runs = [subprocess.run([sys.executable, "-c", CLI_PROG, "check", str(rec), "--ignore", "S"], capture_output=True,
+                           text=True, cwd=ROOT, env=env) for _ in range(2)]
+    assert [r.stderr.strip().splitlines()[-1] for r in runs] == ["['tempfile']", "[]"]  # a miss writes, a hit reads
+    assert runs[0].stdout == runs[1].stdout
+    assert list((tmp_path / "cache" / "recipelint" / "results").rglob("*.json"))
