@@ -23,10 +23,10 @@ from __future__ import annotations
 import difflib
 import importlib.util
 import json
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from recipelint.record import Frozen
 from recipelint_rules._convert import CONVERTERS, go_text, unresolved
 
 SWARM_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "swarm-overlay.schema.json"
@@ -53,12 +53,14 @@ _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "
                "number": "a number", "boolean": "true or false", "null": "nothing (null)"}
 
 
-@dataclass(frozen=True)
-class Issue:
-    code: str
-    node: object  # YNode (a key node for S003/S012/S013)
-    message: str
-    service: str | None = None
+class Issue(Frozen):
+    __slots__ = _fields = ("code", "node", "message", "service")
+
+    def __init__(self, code: str, node: object, message: str, service: str | None = None):
+        self.code = code
+        self.node = node  # YNode (a key node for S003/S012/S013)
+        self.message = message
+        self.service = service
 
 
 # ---------------------------------------------------------------- validators (compiled once)
