@@ -20,7 +20,6 @@ interpolation resolves (from `.env.sample`, abra.sh or a `${X:-default}`) is che
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import json
 from functools import lru_cache
@@ -301,6 +300,8 @@ def _compose_issue(doc, err, resolved, paths):
             # a key whose own value has an error is not unknown: that deeper error says what is wrong
             if any(p[:len(path) + 1] == path + (k,) for p in paths):
                 continue
+            import difflib  # only for an unknown key
+
             hint = difflib.get_close_matches(k, sorted(known), n=1, cutoff=0.75)
             msg = f"{where}: unknown key '{k}'" + (f" (did you mean '{hint[0]}'?)" if hint else "")
             yield Issue(code, child.key or child, msg, svc)
