@@ -53,6 +53,15 @@ def test_a_finding_keeps_its_fields_as_its_dict():
     assert f.data == {"x": 1} and _finding().data == {}
 
 
+def test_records_survive_pickling_as_findings_do_between_sweep_workers():
+    import pickle
+
+    for obj in (_finding(data={"x": [1]}, node_id="services/app"), Loc("f", 1, 2, 3, 4, "overlay"),
+                Problem("E101", "x", None, None, "m"), Example(compose="a: 1", expect=[(1, 1)])):
+        back = pickle.loads(pickle.dumps(obj))
+        assert back == obj and type(back) is type(obj)
+
+
 def test_label_is_hashable_by_its_fields_and_not_by_identity():
     assert Label("k", None, None, "deploy") == Label("k", None, None, "deploy")
     assert {Label("k", None, None, "deploy"), Label("k", None, None, "deploy")} == {Label("k", None, None, "deploy")}
