@@ -179,3 +179,28 @@ def test_a_result_cache_hit_needs_neither_openssl_nor_tempfile(tmp_path):
     assert [r.stderr.strip().splitlines()[-1] for r in runs] == ["['tempfile']", "[]"]  # a miss writes, a hit reads
     assert runs[0].stdout == runs[1].stdout
     assert list((tmp_path / "cache" / "recipelint" / "results").rglob("*.json"))
+
+
+def test_a_services_mounts_filerefs_and_config_sources_are_built_once_and_handed_out_as_copies(tmp_path):
+    from recipelint.model import Recipe
+
+    (tmp_path / "compose.yml").write_text(
+        "version: '3.8'\nservices:\n  app:\n    image: nginx:1.27.3\n    volumes:\n      - data:/data\n"
+        "    configs:\n      - source: conf\n        target: /etc/app.conf\n    secrets:\n      - pw\n"
+        "volumes:\n  data:\nconfigs:\n  conf:\n    file: app.conf\nsecrets:\n  pw:\n    external: true\n")
+    (tmp_path / "app.conf").write_text("x = 1\n")
+    recipe = Recipe.load(tmp_path)
+    view = recipe.default
+    svc = view.services["app"]
+    first, again = svc.mounts, svc.mounts
+    assert first == again and first is not again and [(m.source, m.target) for m in first] == [("data", "/data")]
+    first.clear()
+    assert len(svc.mounts) == 1
+    refs = svc.filerefs()
+    assert [(r.kind, r.source, r.target) for r in refs] == [("config", "conf", "/etc/app.conf"),
+                                                           ("secret", "pw", "/run/secrets/pw")]
+    assert [r.source for r in svc.filerefs("secret")] == ["pw"] and svc.filerefs() is not svc.filerefs()
+    src = recipe.config_source(view, "config", "conf")
+    assert (src.file, src.text, src.external) == ("app.conf", "x = 1\n", False)
+    assert recipe.config_source(view, "config", "conf") is src
+    assert recipe.config_source(view, "secret", "pw").external and recipe.config_source(view, "config", "x") is None

@@ -309,12 +309,23 @@ class Service:
 
     @property
     def mounts(self) -> list[Mount]:
-        vols = self.node.get("volumes")
-        if vols is None or not vols.is_seq:
-            return []
-        return [m for m in (parse_mount(v) for v in vols.value) if m is not None]
+        """Built once per service, like ``labels``; each call gets its own list."""
+        got = self.__dict__.get("_mounts")
+        if got is None:
+            vols = self.node.get("volumes")
+            got = self.__dict__["_mounts"] = [] if vols is None or not vols.is_seq else \
+                [m for m in (parse_mount(v) for v in vols.value) if m is not None]
+        return list(got)
 
     def filerefs(self, kind: str | None = None) -> list[FileRef]:
+        """Built once per service and kind, like ``labels``; each call gets its own list."""
+        memo = self.__dict__.setdefault("_filerefs", {})
+        got = memo.get(kind)
+        if got is None:
+            got = memo[kind] = self._filerefs_of(kind)
+        return list(got)
+
+    def _filerefs_of(self, kind: str | None) -> list[FileRef]:
         out = []
         for k, key in (("config", "configs"), ("secret", "secrets")):
             if kind and kind != k:

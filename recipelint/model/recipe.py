@@ -276,6 +276,14 @@ class Recipe:
 
     # ------------------------------------------------------------------ configs & secrets
     def config_source(self, view: ComposeView, kind: str, name: str) -> ConfigSource | None:
+        """The definition of config/secret ``name`` in ``view``; answered once per (view, kind, name)."""
+        memo = self.__dict__.setdefault("_config_sources", {})
+        key = (id(view), kind, name)
+        if key not in memo:
+            memo[key] = (view, self._config_source(view, kind, name))  # the view kept alive: its id stays its own
+        return memo[key][1]
+
+    def _config_source(self, view: ComposeView, kind: str, name: str) -> ConfigSource | None:
         defs = view.configs if kind == "config" else view.secrets
         node = defs.get(name)
         if node is None:
