@@ -426,7 +426,8 @@ class BareRef(Frozen):
         self.name = name  # the bare name as resolved
         self.target = target  # the service it means
         self.network = network  # the shared network of the caller where the name is ambiguous (or would be)
-        self.on_shared = on_shared  # the name is ambiguous there: the target is attached too, or the name is conventional (`app`)
+        # the name is ambiguous there: the target is attached too, or the name is conventional (`app`)
+        self.on_shared = on_shared
         self.target_on_shared = target_on_shared  # the target itself is attached to that shared network
         self.at = at  # YNode or Loc: the host as written
         self.where = where  # "file" | "command" | "environment"

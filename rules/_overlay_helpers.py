@@ -140,7 +140,8 @@ class Claim(Record):
 
     def __init__(self, kind: str, mode: str, negative: bool, values: tuple[str, ...], via: str | None):
         self.kind = kind  # image | services
-        self.mode = mode  # image: eq/startswith/endswith/contains/within/oneof; services: present/exactly/include/within
+        # image: eq/startswith/endswith/contains/within/oneof; services: present/exactly/include/within
+        self.mode = mode
         self.negative = negative
         self.values = values
         self.via = via
