@@ -93,6 +93,8 @@ class YNode:
     def text(self) -> str | None:
         """The scalar as text (``None`` for null, mappings and sequences)."""
         v = self.value
+        if v.__class__ is str:  # most scalars: asked thousands of times a recipe
+            return v
         if v is None or isinstance(v, (dict, list)):
             return None
         if isinstance(v, bool):
