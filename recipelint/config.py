@@ -15,9 +15,9 @@ Rules read the `knowledge` tables through :func:`knowledge`.
 from __future__ import annotations
 
 import fnmatch
-import json
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from .record import Record
 
 NAMES = (".recipelint.toml", "pyproject.toml")
 
@@ -34,17 +34,23 @@ class ConfigError(Exception):
     """A configuration file that cannot be used (CLI: one line, exit 2)."""
 
 
-@dataclass
-class Config:
-    path: Path | None = None
-    section: str = ""  # "[tool.recipelint]" or "" (top level)
-    select: list[str] | None = None
-    ignore: list[str] | None = None
-    fail_on: str | None = None
-    per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
-    inline_ignores: bool | None = None
-    knowledge: dict = field(default_factory=dict)
-    raw: dict = field(default_factory=dict)
+class Config(Record):
+    __slots__ = _fields = ("path", "section", "select", "ignore", "fail_on", "per_file_ignores", "inline_ignores",
+                           "knowledge", "raw")
+
+    def __init__(self, path: Path | None = None, section: str = "", select: list[str] | None = None,
+                 ignore: list[str] | None = None, fail_on: str | None = None,
+                 per_file_ignores: dict[str, list[str]] | None = None, inline_ignores: bool | None = None,
+                 knowledge: dict | None = None, raw: dict | None = None):
+        self.path = path
+        self.section = section  # "[tool.recipelint]" or "" (top level)
+        self.select = select
+        self.ignore = ignore
+        self.fail_on = fail_on
+        self.per_file_ignores = {} if per_file_ignores is None else per_file_ignores
+        self.inline_ignores = inline_ignores
+        self.knowledge = {} if knowledge is None else knowledge
+        self.raw = {} if raw is None else raw
 
     def ignored_in(self, path: str, code: str) -> bool:
         """Does `per-file-ignores` skip ``code`` in the file at ``path`` (recipe- or overlay-relative)?"""
@@ -55,6 +61,8 @@ class Config:
 
     def key(self) -> str:
         """What of the config can change findings, for the result cache."""
+        import json
+
         return json.dumps({"knowledge": self.knowledge}, sort_keys=True)
 
 
@@ -150,6 +158,8 @@ def load(path: Path, known_codes: set[str] | None = None) -> Config:
 def _validate(path: Path, label: str, sec: dict) -> None:
     import jsonschema
 
+    import json
+
     schema = json.loads(schema_path().read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(sec), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
@@ -206,14 +216,16 @@ def knowledge(recipe, table: str, base):
     return type(base)(dict.fromkeys([*base, *extra])) if isinstance(base, (list, tuple)) else base
 
 
-@dataclass
-class Effective:
+class Effective(Record):
     """What one recipe's run uses once the command line and the file are combined."""
 
-    select: list[str]
-    ignore: list[str]
-    fail_on: str
-    inline_ignores: bool
+    __slots__ = _fields = ("select", "ignore", "fail_on", "inline_ignores")
+
+    def __init__(self, select: list[str], ignore: list[str], fail_on: str, inline_ignores: bool):
+        self.select = select
+        self.ignore = ignore
+        self.fail_on = fail_on
+        self.inline_ignores = inline_ignores
 
 
 def effective(cfg: Config, *, select=None, ignore=None, fail_on=None, no_inline_ignores=False) -> Effective:

@@ -7,28 +7,28 @@ It knows no rule by name.
 from __future__ import annotations
 
 import importlib.util
-import inspect
-import re
 import sys
-import traceback
-from dataclasses import dataclass
 from pathlib import Path
 
+from .record import Frozen
 from .rule import ERROR, HARNESS, RECIPE_DEFECT, STALE_TEST, STYLE, WARNING, Finding, Rule
 
 
-@dataclass(frozen=True)
-class MetaCode:
+class MetaCode(Frozen):
     """A code the engine itself emits (not a catalogue rule)."""
 
-    code: str
-    name: str
-    severity: str
-    category: str
-    summary: str
-    why: str
-    fix: str
-    probe: None = None
+    __slots__ = _fields = ("code", "name", "severity", "category", "summary", "why", "fix", "probe")
+
+    def __init__(self, code: str, name: str, severity: str, category: str, summary: str, why: str, fix: str,
+                 probe: None = None):
+        self.code = code
+        self.name = name
+        self.severity = severity
+        self.category = category
+        self.summary = summary
+        self.why = why
+        self.fix = fix
+        self.probe = probe
 
 
 META: dict[str, MetaCode] = {m.code: m for m in [
@@ -101,13 +101,15 @@ def discover(directory: Path | None = None) -> list[type[Rule]]:
                 spec.loader.exec_module(mod)
             except Exception as exc:  # noqa: BLE001 - one broken rule file must not stop the others
                 del sys.modules[modname]
+                import traceback
+
                 tb = traceback.extract_tb(exc.__traceback__)
                 where = next((f"{Path(f.filename).name}:{f.lineno}" for f in reversed(tb)), path.name)
                 LOAD_ERRORS.append(f"rules/{path.name} failed to load: {type(exc).__name__}: {exc} [at {where}]")
                 continue
-        for _, obj in inspect.getmembers(mod, inspect.isclass):
-            if issubclass(obj, Rule) and obj is not Rule and obj.__module__ == modname and \
-                    getattr(obj, "code", None):
+        for obj in list(vars(mod).values()):
+            if isinstance(obj, type) and issubclass(obj, Rule) and obj is not Rule and obj.__module__ == modname \
+                    and getattr(obj, "code", None):
                 found.append(obj)
     found.sort(key=lambda r: r.code)
     codes = [r.code for r in found]
@@ -175,6 +177,8 @@ def run(recipe, rules: list[type[Rule]], *, select_: list[str] = (), ignore: lis
         try:
             findings.extend(rule.check(recipe))
         except Exception as exc:  # noqa: BLE001 - a rule's bug must not stop the run
+            import traceback
+
             tb = traceback.extract_tb(exc.__traceback__)
             where = next((f"{Path(f.filename).name}:{f.lineno}" for f in reversed(tb)), "?")
             findings.append(_meta_finding("E001", recipe.name, ".", None, None,

@@ -10,7 +10,7 @@ piece of evidence are numbered in position order (`#2`, `#3`).
 
 from __future__ import annotations
 
-import hashlib
+from .record import sha256
 
 
 def _yaml_index(tree) -> list[tuple[tuple, tuple, str]]:
@@ -88,7 +88,7 @@ def assign(recipe, findings, tests=()) -> None:
                     lines_cache[(f.root, f.path)] = text.splitlines()
                 lines = lines_cache[(f.root, f.path)]
                 if 0 < f.line <= len(lines):
-                    digest = hashlib.sha256(" ".join(lines[f.line - 1].split()).encode()).hexdigest()[:12]
+                    digest = sha256(" ".join(lines[f.line - 1].split()).encode()).hexdigest()[:12]
                     name = f"line:{digest}"
         f.node_id = name
     seen: dict[tuple, int] = {}

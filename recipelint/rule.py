@@ -25,8 +25,11 @@ cannot ship without examples.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterator
+from .record import Frozen, Record, sha256
+
+TYPE_CHECKING = False  # not typing's: importing typing costs ~2.5 ms on every run
+if TYPE_CHECKING:
+    from typing import Any, ClassVar, Iterator
 
 ERROR = "error"
 WARNING = "warning"
@@ -40,59 +43,66 @@ STYLE = "style"
 CATEGORIES = (RECIPE_DEFECT, STALE_TEST, HARNESS, STYLE)
 
 
-@dataclass(frozen=True)
-class Loc:
+class Loc(Frozen):
     """A position that is not a YAML node: a template line, an env assignment, an assert."""
 
-    file: str
-    line: int | None
-    col: int | None
-    end_line: int | None = None
-    end_col: int | None = None
-    root: str = "recipe"  # "recipe" or "overlay": what ``file`` is relative to
+    __slots__ = _fields = ("file", "line", "col", "end_line", "end_col", "root")
+
+    def __init__(self, file: str, line: int | None, col: int | None, end_line: int | None = None,
+                 end_col: int | None = None, root: str = "recipe"):
+        self.file = file
+        self.line = line
+        self.col = col
+        self.end_line = end_line
+        self.end_col = end_col
+        self.root = root  # "recipe" or "overlay": what ``file`` is relative to
 
 
-@dataclass
-class Finding:
-    code: str
-    name: str
-    severity: str
-    category: str
-    recipe: str
-    path: str
-    line: int | None
-    column: int | None
-    end_line: int | None
-    end_column: int | None
-    service: str | None
-    message: str
-    fix: str
-    probe: str | None
-    root: str = "recipe"
-    data: dict[str, Any] = field(default_factory=dict)  # facts a live probe needs (names, networks...)
-    # A stable identity of the offending node within its file, set by the engine: the YAML key path
-    # (`services.db.deploy.labels.backupbot.backup.pre-hook`) or, outside YAML, a digest of the
-    # line's text; `#2`, `#3`... tell apart findings that would otherwise share everything.
-    node_id: str | None = None
-    # Set when an inline `recipelint: ignore[...]` comment suppresses the finding:
-    # {"kind": "inSource", "justification": reason, "path": ..., "line": ...} (recipelint.suppress).
-    suppressed: dict | None = None
+class Finding(Record):
+    # no __slots__: a finding's fields are its __dict__ (vars(f), Finding(**f.__dict__))
+    _fields = ("code", "name", "severity", "category", "recipe", "path", "line", "column", "end_line",
+               "end_column", "service", "message", "fix", "probe", "root", "data", "node_id", "suppressed")
+
+    def __init__(self, code: str, name: str, severity: str, category: str, recipe: str, path: str,
+                 line: int | None, column: int | None, end_line: int | None, end_column: int | None,
+                 service: str | None, message: str, fix: str, probe: str | None, root: str = "recipe",
+                 data: dict[str, Any] | None = None, node_id: str | None = None, suppressed: dict | None = None):
+        self.code = code
+        self.name = name
+        self.severity = severity
+        self.category = category
+        self.recipe = recipe
+        self.path = path
+        self.line = line
+        self.column = column
+        self.end_line = end_line
+        self.end_column = end_column
+        self.service = service
+        self.message = message
+        self.fix = fix
+        self.probe = probe
+        self.root = root
+        self.data = {} if data is None else data  # facts a live probe needs (names, networks...)
+        # A stable identity of the offending node within its file, set by the engine: the YAML key path
+        # (`services.db.deploy.labels.backupbot.backup.pre-hook`) or, outside YAML, a digest of the
+        # line's text; `#2`, `#3`... tell apart findings that would otherwise share everything.
+        self.node_id = node_id
+        # Set when an inline `recipelint: ignore[...]` comment suppresses the finding:
+        # {"kind": "inSource", "justification": reason, "path": ..., "line": ...} (recipelint.suppress).
+        self.suppressed = suppressed
 
     @property
     def fingerprint(self) -> str:
         """Deterministic, from structured evidence only (never the message): code, recipe, root,
         path, service and the node's identity. Moving lines or rewording a message keeps it."""
-        import hashlib
-
         raw = "\x1f".join([self.code, self.recipe, self.root, self.path, self.service or "", self.node_id or ""])
-        return hashlib.sha256(raw.encode()).hexdigest()[:16]
+        return sha256(raw.encode()).hexdigest()[:16]
 
     def sort_key(self):
         return (self.recipe, self.root, self.path, self.line or 0, self.column or 0, self.code, self.message)
 
 
-@dataclass
-class Example:
+class Example(Record):
     """A small recipe for a rule's VALID or INVALID examples.
 
     ``files`` maps recipe-relative paths to content (``compose`` is a shortcut for
@@ -102,13 +112,18 @@ class Example:
     the (line, col) — or (path, line, col) — where an INVALID example must fire.
     """
 
-    compose: str | None = None
-    env: str | None = None
-    files: dict[str, str] = field(default_factory=dict)
-    overlay: dict[str, str] = field(default_factory=dict)
-    history: list[dict] = field(default_factory=list)
-    expect: list[tuple] = field(default_factory=list)
-    note: str = ""
+    __slots__ = _fields = ("compose", "env", "files", "overlay", "history", "expect", "note")
+
+    def __init__(self, compose: str | None = None, env: str | None = None, files: dict[str, str] | None = None,
+                 overlay: dict[str, str] | None = None, history: list[dict] | None = None,
+                 expect: list[tuple] | None = None, note: str = ""):
+        self.compose = compose
+        self.env = env
+        self.files = {} if files is None else files
+        self.overlay = {} if overlay is None else overlay
+        self.history = [] if history is None else history
+        self.expect = [] if expect is None else expect
+        self.note = note
 
     def all_files(self) -> dict[str, str]:
         out = dict(self.files)

@@ -18,7 +18,8 @@ dropped: they come back marked ``suppressed`` so that SARIF can carry them.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from .record import Record
 
 _DIRECTIVE = re.compile(r"recipelint:\s*(?P<kind>ignore-file|ignore)\[(?P<codes>[^\]]*)\](?P<rest>.*)$")
 # Where a comment may start, in the syntaxes recipe files use.
@@ -28,17 +29,20 @@ _CLOSERS = re.compile(r"\s*(?:\*/\s*-?\}\}|\*/|-->)\s*$")
 _CODE = re.compile(r"^[A-Z][0-9]{0,3}$")
 
 
-@dataclass
-class Directive:
-    root: str
-    path: str
-    line: int  # where the comment is
-    col: int  # where `recipelint:` starts
-    file_level: bool
-    codes: list[str]
-    reason: str
-    target: int | None  # the line it applies to (None: file level, or nothing follows)
-    bad_codes: list[str]
+class Directive(Record):
+    __slots__ = _fields = ("root", "path", "line", "col", "file_level", "codes", "reason", "target", "bad_codes")
+
+    def __init__(self, root: str, path: str, line: int, col: int, file_level: bool, codes: list[str], reason: str,
+                 target: int | None, bad_codes: list[str]):
+        self.root = root
+        self.path = path
+        self.line = line  # where the comment is
+        self.col = col  # where `recipelint:` starts
+        self.file_level = file_level
+        self.codes = codes
+        self.reason = reason
+        self.target = target  # the line it applies to (None: file level, or nothing follows)
+        self.bad_codes = bad_codes
 
 
 def parse(text: str, root: str, path: str) -> list[Directive]:

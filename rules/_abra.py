@@ -8,9 +8,9 @@ as having a healthcheck (or an image, or a traefik label) when any variant gives
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from recipelint.model.yamlnode import YNode
+from recipelint.record import Frozen, Record
 from recipelint_rules._knowledge import (README_METADATA_END, README_METADATA_FIELDS, README_METADATA_PLACEHOLDERS,
                                          README_METADATA_START)
 
@@ -27,12 +27,14 @@ def unresolved(text: str | None) -> bool:
 
 # ---------------------------------------------------------------- images
 
-@dataclass(frozen=True)
-class ImageRef:
-    name: str
-    tag: str | None  # None: no tag written
-    digest: str | None
-    tag_unresolved: bool  # the tag is (partly) an unresolved ${VAR}
+class ImageRef(Frozen):
+    __slots__ = _fields = ("name", "tag", "digest", "tag_unresolved")
+
+    def __init__(self, name: str, tag: str | None, digest: str | None, tag_unresolved: bool):
+        self.name = name
+        self.tag = tag  # None: no tag written
+        self.digest = digest
+        self.tag_unresolved = tag_unresolved  # the tag is (partly) an unresolved ${VAR}
 
 
 def image_ref(recipe, node: YNode | None) -> ImageRef | None:
@@ -98,19 +100,24 @@ def service_label(svc, key: str) -> YNode | None:
 
 # ---------------------------------------------------------------- README metadata
 
-@dataclass(frozen=True)
-class MetaField:
-    key: str
-    value: str
-    line: int
-    col: int  # column of the field name's `**`
+class MetaField(Frozen):
+    __slots__ = _fields = ("key", "value", "line", "col")
+
+    def __init__(self, key: str, value: str, line: int, col: int):
+        self.key = key
+        self.value = value
+        self.line = line
+        self.col = col  # column of the field name's `**`
 
 
-@dataclass
-class Metadata:
-    start: tuple[int, int] | None = None  # (line, col) of `<!-- metadata -->`
-    end: tuple[int, int] | None = None
-    fields: dict[str, MetaField] | None = None
+class Metadata(Record):
+    __slots__ = _fields = ("start", "end", "fields")
+
+    def __init__(self, start: tuple[int, int] | None = None, end: tuple[int, int] | None = None,
+                 fields: dict[str, MetaField] | None = None):
+        self.start = start  # (line, col) of `<!-- metadata -->`
+        self.end = end
+        self.fields = fields
 
 
 _FIELD = re.compile(r"^\s*[*+-]\s+(?P<bold>\*\*|__)(?P<key>[^*_:]+?):?(?P=bold)\s*:?(?P<value>.*)$")

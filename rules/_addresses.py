@@ -26,11 +26,11 @@ from __future__ import annotations
 import bisect
 import posixpath
 import re
-from dataclasses import dataclass
-from typing import Iterator
+from collections.abc import Iterator
 
 from recipelint.model.templates import render_env
 from recipelint.model.yamlnode import line_starts
+from recipelint.record import Frozen
 from recipelint.rule import Loc
 from recipelint_rules._knowledge import ADDRESS_ENV_SUFFIXES, CONVENTIONAL_SERVICE_NAMES, SHARED_NETWORKS
 
@@ -130,13 +130,15 @@ def mask(text: str, *, template: bool = False, compose: bool = False, caddy: boo
 
 # ---------------------------------------------------------------- addresses
 
-@dataclass(frozen=True)
-class HostRef:
+class HostRef(Frozen):
     """A host named in some text: ``text[offset:offset+len(host)] == host``."""
 
-    host: str  # as written (template actions and variables unresolved)
-    offset: int
-    context: str  # what named it: a directive, key, flag, "url", "address"
+    __slots__ = _fields = ("host", "offset", "context")
+
+    def __init__(self, host: str, offset: int, context: str):
+        self.host = host  # as written (template actions and variables unresolved)
+        self.offset = offset
+        self.context = context  # what named it: a directive, key, flag, "url", "address"
 
 
 _URL = re.compile(r"(?<![\w+.\x01-])[A-Za-z][A-Za-z0-9+.-]*://(?:[^\s/@?#'\"]*@)?(?P<host>" + _HOST_CHARS + r"+)")
@@ -412,19 +414,24 @@ class Topology:
         return list(index.get(name, ()))
 
 
-@dataclass(frozen=True)
-class BareRef:
+class BareRef(Frozen):
     """A service on a shared network naming a service of its own stack by its bare name."""
 
-    caller: str
-    name: str  # the bare name as resolved
-    target: str  # the service it means
-    network: str  # the shared network of the caller where the name is ambiguous (or would be)
-    on_shared: bool  # the name is ambiguous there: the target is attached too, or the name is conventional (`app`)
-    target_on_shared: bool  # the target itself is attached to that shared network
-    at: object  # YNode or Loc: the host as written
-    where: str  # "file" | "command" | "environment"
-    context: str
+    __slots__ = _fields = ("caller", "name", "target", "network", "on_shared", "target_on_shared", "at", "where",
+                           "context")
+
+    def __init__(self, caller: str, name: str, target: str, network: str, on_shared: bool, target_on_shared: bool,
+                 at: object, where: str, context: str):
+        self.caller = caller
+        self.name = name  # the bare name as resolved
+        self.target = target  # the service it means
+        self.network = network  # the shared network of the caller where the name is ambiguous (or would be)
+        # the name is ambiguous there: the target is attached too, or the name is conventional (`app`)
+        self.on_shared = on_shared
+        self.target_on_shared = target_on_shared  # the target itself is attached to that shared network
+        self.at = at  # YNode or Loc: the host as written
+        self.where = where  # "file" | "command" | "environment"
+        self.context = context
 
 
 def file_loc(rel: str, text: str, offset: int, length: int, starts: list[int] | None = None) -> Loc:

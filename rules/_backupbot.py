@@ -11,8 +11,8 @@ from __future__ import annotations
 import posixpath
 import re
 import shlex
-from dataclasses import dataclass, field
 
+from recipelint.record import Frozen, Record
 from recipelint_rules._knowledge import (
     COMMAND_PREFIXES, DATA_DIR_ENV, DATA_DIR_OPTIONS, DUMP_OUTPUT_OPTIONS, DUMP_READERS, DUMP_WRITERS,
     LIVE_DATA_DIRS, SHELLS, TRUTHY,
@@ -144,11 +144,13 @@ def script_text(recipe, view, svc, path: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class HookAnalysis:
-    tools: tuple[str, ...]  # dump writers or readers found
-    via_script: str | None  # the script that holds them, if not the hook itself
-    text: str = ""  # the text they were found in (the hook, or the script)
+class HookAnalysis(Frozen):
+    __slots__ = _fields = ("tools", "via_script", "text")
+
+    def __init__(self, tools: tuple[str, ...], via_script: str | None, text: str = ""):
+        self.tools = tools  # dump writers or readers found
+        self.via_script = via_script  # the script that holds them, if not the hook itself
+        self.text = text  # the text they were found in (the hook, or the script)
 
 
 def analyse(recipe, view, svc, command: str, readers: bool, _depth: int = 0) -> HookAnalysis:
@@ -246,21 +248,25 @@ def covers(parent: str, child: str) -> bool:
     return parent == "/" or child == parent or child.startswith(parent + "/")
 
 
-@dataclass
-class BackedUp:
+class BackedUp(Record):
     """One container path backupbot copies from a service, and why."""
 
-    path: str
-    label: object | None  # the Label that names it (None: a whole volume)
-    volume: str | None = None
-    mount: object | None = None
+    __slots__ = _fields = ("path", "label", "volume", "mount")
+
+    def __init__(self, path: str, label: object | None, volume: str | None = None, mount: object | None = None):
+        self.path = path
+        self.label = label  # the Label that names it (None: a whole volume)
+        self.volume = volume
+        self.mount = mount
 
 
-@dataclass
-class BackupPlan:
-    enabled: bool  # some service of the variant enables backups
-    paths: list[BackedUp] = field(default_factory=list)
-    known: bool = True  # False: a label could not be resolved statically
+class BackupPlan(Record):
+    __slots__ = _fields = ("enabled", "paths", "known")
+
+    def __init__(self, enabled: bool, paths: list[BackedUp] | None = None, known: bool = True):
+        self.enabled = enabled  # some service of the variant enables backups
+        self.paths = [] if paths is None else paths
+        self.known = known  # False: a label could not be resolved statically
 
 
 def volume_labels(view) -> dict[str, dict[str, object]]:

@@ -8,13 +8,13 @@ A value that is only unresolved interpolation is never judged.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import PurePosixPath
-from typing import Iterator
 
 from recipelint.model.compose import ComposeView, Service, parse_mount
 from recipelint.model.envfile import parse_assignments
 from recipelint.model.yamlnode import YNode, synth
+from recipelint.record import Frozen
 from recipelint.rule import Loc
 from recipelint_rules._knowledge import ABRA_PROVIDED_VARS, IMPLICIT_NETWORKS
 
@@ -91,11 +91,13 @@ def defined_anywhere(recipe, kind: str) -> set[str]:
 
 # ---------------------------------------------------------------- references from services
 
-@dataclass(frozen=True)
-class Ref:
-    kind: str  # networks | volumes | configs | secrets
-    name: str
-    node: YNode  # where the name is written
+class Ref(Frozen):
+    __slots__ = _fields = ("kind", "name", "node")
+
+    def __init__(self, kind: str, name: str, node: YNode):
+        self.kind = kind  # networks | volumes | configs | secrets
+        self.name = name
+        self.node = node  # where the name is written
 
 
 def service_refs(svc: Service, kind: str, recipe=None) -> Iterator[Ref]:
@@ -178,13 +180,15 @@ def undefined_refs(recipe, kind: str) -> Iterator[tuple[ComposeView, Service, Re
 
 # ---------------------------------------------------------------- variables
 
-@dataclass(frozen=True)
-class VarUse:
-    name: str
-    handled: bool  # a default, an error message or an alternative is written in place
-    loc: Loc
-    text: str  # the `${...}` as written
-    shell: bool = False  # inside a command, entrypoint, healthcheck or backup hook: a shell will run it
+class VarUse(Frozen):
+    __slots__ = _fields = ("name", "handled", "loc", "text", "shell")
+
+    def __init__(self, name: str, handled: bool, loc: Loc, text: str, shell: bool = False):
+        self.name = name
+        self.handled = handled  # a default, an error message or an alternative is written in place
+        self.loc = loc
+        self.text = text  # the `${...}` as written
+        self.shell = shell  # inside a command, entrypoint, healthcheck or backup hook: a shell will run it
 
 
 _SHELL_KEYS = ("command", "entrypoint", "healthcheck")

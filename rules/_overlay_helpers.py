@@ -28,12 +28,12 @@ tip is not an ancestor of main, and up to five older releases; each read from gi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from recipelint.model.claims import image_matches, services_match
 from recipelint.model.claims import norm as _norm
 from recipelint.model.claims import repo as _repo
 from recipelint.model.claims import variants as _variants
+from recipelint.record import Record
 
 _IMAGE_SHAPE = re.compile(
     r"^(?:[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?/)?"  # registry or first path part
@@ -48,11 +48,13 @@ _OLDER_RELEASES = 5
 
 # ---------------------------------------------------------------- revisions
 
-@dataclass
-class Rev:
-    kind: str  # release | main | branch | older-release | worktree
-    name: str
-    services: dict[str, str | None]  # service -> image, interpolated with that revision's env
+class Rev(Record):
+    __slots__ = _fields = ("kind", "name", "services")
+
+    def __init__(self, kind: str, name: str, services: dict[str, str | None]):
+        self.kind = kind  # release | main | branch | older-release | worktree
+        self.name = name
+        self.services = services  # service -> image, interpolated with that revision's env
 
     @property
     def label(self) -> str:
@@ -71,12 +73,14 @@ def _rev(recipe, kind: str, name: str) -> Rev:
     return Rev(kind, name, out)
 
 
-@dataclass
-class Revisions:
-    release: Rev | None
-    others: list[Rev]  # unmerged branches, then main: where an unreleased state may live
-    older: list[Rev]  # older releases, newest first
-    worktree: Rev
+class Revisions(Record):
+    __slots__ = _fields = ("release", "others", "older", "worktree")
+
+    def __init__(self, release: Rev | None, others: list[Rev], older: list[Rev], worktree: Rev):
+        self.release = release
+        self.others = others  # unmerged branches, then main: where an unreleased state may live
+        self.older = older  # older releases, newest first
+        self.worktree = worktree
 
     @property
     def all(self) -> list[Rev]:
@@ -131,13 +135,16 @@ def image_like(s: str) -> bool:
 
 # ---------------------------------------------------------------- claims
 
-@dataclass
-class Claim:
-    kind: str  # image | services
-    mode: str  # image: eq/startswith/endswith/contains/within/oneof; services: present/exactly/include/within
-    negative: bool
-    values: tuple[str, ...]
-    via: str | None
+class Claim(Record):
+    __slots__ = _fields = ("kind", "mode", "negative", "values", "via")
+
+    def __init__(self, kind: str, mode: str, negative: bool, values: tuple[str, ...], via: str | None):
+        self.kind = kind  # image | services
+        # image: eq/startswith/endswith/contains/within/oneof; services: present/exactly/include/within
+        self.mode = mode
+        self.negative = negative
+        self.values = values
+        self.via = via
 
     def holds(self, rev: Rev, subjects: list[str]) -> bool | None:
         if self.kind == "services":
@@ -255,15 +262,18 @@ def _is_literal(source: str) -> bool:
 
 # ---------------------------------------------------------------- verdicts
 
-@dataclass
-class Verdict:
-    fact: object  # AssertFact
-    kind: str
-    claims: list[Claim]
-    failing: list[Claim]
-    subjects: list[str]
-    release: Rev
-    exists_on: list[Rev] = field(default_factory=list)
+class Verdict(Record):
+    __slots__ = _fields = ("fact", "kind", "claims", "failing", "subjects", "release", "exists_on")
+
+    def __init__(self, fact: object, kind: str, claims: list[Claim], failing: list[Claim], subjects: list[str],
+                 release: Rev, exists_on: list[Rev] | None = None):
+        self.fact = fact  # AssertFact
+        self.kind = kind
+        self.claims = claims
+        self.failing = failing
+        self.subjects = subjects
+        self.release = release
+        self.exists_on = [] if exists_on is None else exists_on
 
     @property
     def where(self) -> str:

@@ -20,13 +20,12 @@ interpolation resolves (from `.env.sample`, abra.sh or a `${X:-default}`) is che
 
 from __future__ import annotations
 
-import difflib
 import importlib.util
 import json
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from recipelint.record import Frozen
 from recipelint_rules._convert import CONVERTERS, go_text, unresolved
 
 SWARM_SCHEMA = Path(__file__).resolve().parent.parent / "schemas" / "swarm-overlay.schema.json"
@@ -53,12 +52,14 @@ _TYPE_WORDS = {"object": "a mapping", "array": "a list", "string": "a string", "
                "number": "a number", "boolean": "true or false", "null": "nothing (null)"}
 
 
-@dataclass(frozen=True)
-class Issue:
-    code: str
-    node: object  # YNode (a key node for S003/S012/S013)
-    message: str
-    service: str | None = None
+class Issue(Frozen):
+    __slots__ = _fields = ("code", "node", "message", "service")
+
+    def __init__(self, code: str, node: object, message: str, service: str | None = None):
+        self.code = code
+        self.node = node  # YNode (a key node for S003/S012/S013)
+        self.message = message
+        self.service = service
 
 
 # ---------------------------------------------------------------- validators (compiled once)
@@ -299,6 +300,8 @@ def _compose_issue(doc, err, resolved, paths):
             # a key whose own value has an error is not unknown: that deeper error says what is wrong
             if any(p[:len(path) + 1] == path + (k,) for p in paths):
                 continue
+            import difflib  # only for an unknown key
+
             hint = difflib.get_close_matches(k, sorted(known), n=1, cutoff=0.75)
             msg = f"{where}: unknown key '{k}'" + (f" (did you mean '{hint[0]}'?)" if hint else "")
             yield Issue(code, child.key or child, msg, svc)

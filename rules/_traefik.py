@@ -9,22 +9,24 @@ Option names are case-insensitive in Traefik (`loadBalancer` = `loadbalancer`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 
 from recipelint.model.compose import Label, Service
+from recipelint.record import Frozen
 from recipelint_rules._knowledge import TRAEFIK_FALSE, TRAEFIK_LABEL_PREFIX, TRAEFIK_PROTOCOLS, TRAEFIK_TRUE
 
 SECTIONS = ("routers", "services", "middlewares")
 
 
-@dataclass(frozen=True)
-class TLabel:
-    proto: str  # http | tcp | udp
-    section: str  # routers | services | middlewares
-    name: str  # after interpolation
-    option: str  # lower-case, e.g. "rule", "service", "loadbalancer.server.port"
-    label: Label
-    value: str  # after interpolation
+class TLabel(Frozen):
+    __slots__ = _fields = ("proto", "section", "name", "option", "label", "value")
+
+    def __init__(self, proto: str, section: str, name: str, option: str, label: Label, value: str):
+        self.proto = proto  # http | tcp | udp
+        self.section = section  # routers | services | middlewares
+        self.name = name  # after interpolation
+        self.option = option  # lower-case, e.g. "rule", "service", "loadbalancer.server.port"
+        self.label = label
+        self.value = value  # after interpolation
 
 
 def deploy_labels(svc: Service) -> dict[str, Label]:

@@ -1,5 +1,3 @@
-import difflib
-
 from recipelint.rule import RECIPE_DEFECT, WARNING, Example, Rule
 from recipelint_rules._backupbot import analyse
 from recipelint_rules._knowledge import BACKUPBOT_LABELS
@@ -57,6 +55,8 @@ class UnknownBackupbotLabel(Rule):
                     elif analyse(recipe, view, svc, lab.value, readers=True).tools:
                         hint = "backupbot.restore.post-hook"
                 if hint is None:
+                    import difflib  # only for an unknown label
+
                     close = difflib.get_close_matches(key, _candidates(key), n=1, cutoff=0.6)
                     hint = close[0] if close else None
                 msg = f"service '{svc.name}': backupbot does not read the label '{key}'"

@@ -5,8 +5,9 @@ See docs/adr/0002-overlay-merge.md for the merge rules and why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterator
+from collections.abc import Iterator
+
+from ..record import Frozen
 
 from .yamlnode import YNode, synth
 
@@ -181,15 +182,17 @@ def _normalised_doc(doc: YNode) -> YNode:
 
 # ---------------------------------------------------------------- views
 
-@dataclass(frozen=True)
-class Mount:
+class Mount(Frozen):
     """A volume/bind/tmpfs mount of a service, short or long syntax."""
 
-    type: str  # volume | bind | tmpfs
-    source: str | None
-    target: str | None
-    read_only: bool
-    node: YNode
+    __slots__ = _fields = ("type", "source", "target", "read_only", "node")
+
+    def __init__(self, type: str, source: str | None, target: str | None, read_only: bool, node: YNode):
+        self.type = type  # volume | bind | tmpfs
+        self.source = source
+        self.target = target
+        self.read_only = read_only
+        self.node = node
 
 
 def parse_mount(n: YNode) -> Mount | None:
@@ -212,15 +215,17 @@ def parse_mount(n: YNode) -> Mount | None:
     return Mount(typ, src, tgt, "ro" in mode.split(","), n)
 
 
-@dataclass(frozen=True)
-class FileRef:
+class FileRef(Frozen):
     """A `configs:`/`secrets:` entry of a service."""
 
-    kind: str  # config | secret
-    source: str
-    target: str
-    node: YNode  # the list item
-    target_node: YNode  # the node to report at (the `target:` value, else the item)
+    __slots__ = _fields = ("kind", "source", "target", "node", "target_node")
+
+    def __init__(self, kind: str, source: str, target: str, node: YNode, target_node: YNode):
+        self.kind = kind  # config | secret
+        self.source = source
+        self.target = target
+        self.node = node  # the list item
+        self.target_node = target_node  # the node to report at (the `target:` value, else the item)
 
 
 def parse_fileref(kind: str, n: YNode) -> FileRef | None:
@@ -241,12 +246,14 @@ def parse_fileref(kind: str, n: YNode) -> FileRef | None:
     return None
 
 
-@dataclass(frozen=True)
-class Label:
-    key: str
-    key_node: YNode  # where the label's name is written
-    value_node: YNode  # where its value is written
-    where: str  # "deploy" or "service"
+class Label(Frozen):
+    __slots__ = _fields = ("key", "key_node", "value_node", "where")
+
+    def __init__(self, key: str, key_node: YNode, value_node: YNode, where: str):
+        self.key = key
+        self.key_node = key_node  # where the label's name is written
+        self.value_node = value_node  # where its value is written
+        self.where = where  # "deploy" or "service"
 
     @property
     def value(self) -> str | None:
@@ -302,12 +309,23 @@ class Service:
 
     @property
     def mounts(self) -> list[Mount]:
-        vols = self.node.get("volumes")
-        if vols is None or not vols.is_seq:
-            return []
-        return [m for m in (parse_mount(v) for v in vols.value) if m is not None]
+        """Built once per service, like ``labels``; each call gets its own list."""
+        got = self.__dict__.get("_mounts")
+        if got is None:
+            vols = self.node.get("volumes")
+            got = self.__dict__["_mounts"] = [] if vols is None or not vols.is_seq else \
+                [m for m in (parse_mount(v) for v in vols.value) if m is not None]
+        return list(got)
 
     def filerefs(self, kind: str | None = None) -> list[FileRef]:
+        """Built once per service and kind, like ``labels``; each call gets its own list."""
+        memo = self.__dict__.setdefault("_filerefs", {})
+        got = memo.get(kind)
+        if got is None:
+            got = memo[kind] = self._filerefs_of(kind)
+        return list(got)
+
+    def _filerefs_of(self, kind: str | None) -> list[FileRef]:
         out = []
         for k, key in (("config", "configs"), ("secret", "secrets")):
             if kind and kind != k:

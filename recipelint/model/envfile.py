@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
+
+from ..record import Frozen, Record
 
 
-@dataclass(frozen=True)
-class Assign:
-    name: str
-    value: str
-    file: str
-    line: int
-    col: int  # column of the name
-    value_col: int  # column where the value starts
-    active: bool = True  # False for a commented-out sample line such as `#SECRET_X_VERSION=v1`
+class Assign(Frozen):
+    __slots__ = _fields = ("name", "value", "file", "line", "col", "value_col", "active")
+
+    def __init__(self, name: str, value: str, file: str, line: int, col: int, value_col: int, active: bool = True):
+        self.name = name
+        self.value = value
+        self.file = file
+        self.line = line
+        self.col = col  # column of the name
+        self.value_col = value_col  # column where the value starts
+        self.active = active  # False for a commented-out sample line such as `#SECRET_X_VERSION=v1`
 
 
 _ASSIGN = re.compile(r"^(?P<indent>\s*)(?P<hash>#\s*)?(?P<export>export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$")
@@ -53,12 +56,14 @@ def parse_assignments(text: str, file: str, *, require_export: bool = False) -> 
     return out
 
 
-@dataclass
-class EnvFile:
+class EnvFile(Record):
     """The recipe's `.env.sample`: active settings, commented-out options, and the COMPOSE_FILE chain."""
 
-    file: str | None
-    assigns: list[Assign] = field(default_factory=list)
+    __slots__ = _fields = ("file", "assigns")
+
+    def __init__(self, file: str | None, assigns: list[Assign] | None = None):
+        self.file = file
+        self.assigns = [] if assigns is None else assigns
 
     @property
     def values(self) -> dict[str, str]:

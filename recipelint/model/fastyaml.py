@@ -15,6 +15,7 @@ also words syntax errors the way the rest of recipelint expects).
 from __future__ import annotations
 
 import bisect
+import sys
 
 
 class Unavailable(Exception):
@@ -78,11 +79,54 @@ def resolve_plain(value: str) -> str:
 _LOADER = None
 
 
+class _LazyPattern:
+    """A regex compiled on its first use (every use goes through a method: ``.match``, ``.search``...)."""
+
+    __slots__ = ("_compile", "_args", "_rx")
+
+    def __init__(self, compile_, pattern, flags):
+        self._compile, self._args, self._rx = compile_, (pattern, flags), None
+
+    def __getattr__(self, name):
+        if self._rx is None:
+            self._rx = self._compile(*self._args)
+        return getattr(self._rx, name)
+
+
+def _import_pyyaml():
+    """``import yaml`` with PyYAML's own module-level regexes compiled on first use.
+
+    Importing the C parser imports all of PyYAML, whose pure-Python reader, resolver and constructor
+    compile their regexes at import (~5 ms of a cold check, the reader's character class alone ~3 ms)
+    although the C parser with our ``resolve`` never runs them. While ``yaml`` is imported, a
+    ``re.compile`` called from a ``yaml.*`` module gets a pattern that compiles when first used, so
+    PyYAML's Python API still works if anything uses it (tests/test_import_slim.py); every other
+    caller gets ``re.compile`` itself. Nothing changes if ``yaml`` was imported before."""
+    import re
+
+    if "yaml" in sys.modules:
+        import yaml
+        return yaml
+    real = re.compile
+
+    def compile_(pattern, flags=0):
+        if sys._getframe(1).f_globals.get("__name__", "").startswith("yaml."):
+            return _LazyPattern(real, pattern, flags)
+        return real(pattern, flags)
+
+    re.compile = compile_
+    try:
+        import yaml
+    finally:
+        re.compile = real
+    return yaml
+
+
 def _loader_class():
     global _LOADER
     if _LOADER is None:
         try:
-            import yaml
+            yaml = _import_pyyaml()
             from yaml._yaml import CParser  # only with libyaml
         except ImportError as exc:
             raise Unavailable(str(exc)) from exc

@@ -14,59 +14,70 @@ called for, ``_image(stack, "app")``).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from ..record import Frozen, Record
 from .yamlnode import Problem, offset_position
 
 
-@dataclass(frozen=True)
-class Operand:
+class Operand(Frozen):
     """One side of a comparison: its source text and the string values it stands for."""
 
-    source: str
-    strings: tuple[str, ...]  # resolved string constants (empty if not constant)
-    collection: bool  # a literal list/set/tuple (or a constant bound to one)
-    via: str | None  # the module constant it was read through, if any
+    __slots__ = _fields = ("source", "strings", "collection", "via")
+
+    def __init__(self, source: str, strings: tuple[str, ...], collection: bool, via: str | None):
+        self.source = source
+        self.strings = strings  # resolved string constants (empty if not constant)
+        self.collection = collection  # a literal list/set/tuple (or a constant bound to one)
+        self.via = via  # the module constant it was read through, if any
 
 
-@dataclass(frozen=True)
-class Check:
+class Check(Frozen):
     """A single comparison inside an assert: ``left <op> right``.
 
     ``op`` is one of ``==``, ``!=``, ``in``, ``not in``, ``startswith``, ``endswith``,
     ``not startswith``, ``not endswith``, ``is``, ``is not``, ``<=``, ``>=``, ``<``, ``>``.
     """
 
-    left: Operand
-    op: str
-    right: Operand
+    __slots__ = _fields = ("left", "op", "right")
+
+    def __init__(self, left: Operand, op: str, right: Operand):
+        self.left = left
+        self.op = op
+        self.right = right
 
 
-@dataclass(frozen=True)
-class AssertFact:
-    file: "TestFile"
-    line: int
-    col: int
-    end_line: int
-    end_col: int
-    function: str | None
-    source: str  # the assert statement's text
-    checks: tuple[Check, ...]
-    strings: tuple[tuple[str, str | None], ...]  # every string the assert mentions: (value, via constant)
-    any_of: bool = False  # the checks are alternatives (`a or b`, `not (a and b)`): one holding is enough
-    context: tuple[str, ...] = ()  # every string constant the enclosing function mentions, in order
-    guarded: bool = False  # may not run: inside an `if`, or the test can skip/xfail (decorator, pytest.skip...)
+class AssertFact(Frozen):
+    __slots__ = _fields = ("file", "line", "col", "end_line", "end_col", "function", "source", "checks", "strings",
+                           "any_of", "context", "guarded")
+
+    def __init__(self, file: "TestFile", line: int, col: int, end_line: int, end_col: int, function: str | None,
+                 source: str, checks: tuple[Check, ...], strings: tuple[tuple[str, str | None], ...],
+                 any_of: bool = False, context: tuple[str, ...] = (), guarded: bool = False):
+        self.file = file
+        self.line = line
+        self.col = col
+        self.end_line = end_line
+        self.end_col = end_col
+        self.function = function
+        self.source = source  # the assert statement's text
+        self.checks = checks
+        self.strings = strings  # every string the assert mentions: (value, via constant)
+        self.any_of = any_of  # the checks are alternatives (`a or b`, `not (a and b)`): one holding is enough
+        self.context = context  # every string constant the enclosing function mentions, in order
+        self.guarded = guarded  # may not run: inside an `if`, or the test can skip/xfail (decorator, pytest.skip...)
 
 
-@dataclass
-class TestFile:
-    root_kind: str  # "overlay" (relative to --overlay DIR) or "recipe" (relative to the recipe)
-    rel: str
-    path: Path
-    text: str
-    problems: list[Problem] = field(default_factory=list)
+class TestFile(Record):
+    _fields = ("root_kind", "rel", "path", "text", "problems")
+
+    def __init__(self, root_kind: str, rel: str, path: Path, text: str, problems: list[Problem] | None = None):
+        self.root_kind = root_kind  # "overlay" (relative to --overlay DIR) or "recipe" (relative to the recipe)
+        self.rel = rel
+        self.path = path
+        self.text = text
+        self.problems = [] if problems is None else problems
 
     @cached_property
     def module(self):

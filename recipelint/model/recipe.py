@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property, lru_cache
 from pathlib import Path, PurePosixPath
-from typing import Iterator
+from collections.abc import Iterator
 
 from .compose import ComposeView, Service, merge_compose
 from .envfile import Assign, EnvFile, interpolate, parse_assignments
@@ -276,6 +276,14 @@ class Recipe:
 
     # ------------------------------------------------------------------ configs & secrets
     def config_source(self, view: ComposeView, kind: str, name: str) -> ConfigSource | None:
+        """The definition of config/secret ``name`` in ``view``; answered once per (view, kind, name)."""
+        memo = self.__dict__.setdefault("_config_sources", {})
+        key = (id(view), kind, name)
+        if key not in memo:
+            memo[key] = (view, self._config_source(view, kind, name))  # the view kept alive: its id stays its own
+        return memo[key][1]
+
+    def _config_source(self, view: ComposeView, kind: str, name: str) -> ConfigSource | None:
         defs = view.configs if kind == "config" else view.secrets
         node = defs.get(name)
         if node is None:
@@ -320,10 +328,14 @@ class Recipe:
     # ------------------------------------------------------------------ overlay tests
     @cached_property
     def overlay_tests(self):
-        from .overlay import discover_tests
-
         if self.rev is not None:
             return []
+        # the folders discover_tests reads: without any, the overlay reader is not even imported
+        dirs = [self.root / "tests"] + ([self.overlay_root / self.name] if self.overlay_root is not None else [])
+        if not any(d.is_dir() for d in dirs):
+            return []
+        from .overlay import discover_tests
+
         return discover_tests(self.root, self.name, self.overlay_root)
 
 

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from ..record import Frozen
 
 _ACTION = re.compile(r"\{\{-?\s*(?P<fn>env|secret)\s+\"(?P<arg>[^\"]+)\"\s*-?\}\}")
 
 
-@dataclass(frozen=True)
-class TemplateRef:
-    fn: str  # "env" | "secret"
-    arg: str
-    line: int
-    col: int
-    end_col: int
+class TemplateRef(Frozen):
+    __slots__ = _fields = ("fn", "arg", "line", "col", "end_col")
+
+    def __init__(self, fn: str, arg: str, line: int, col: int, end_col: int):
+        self.fn = fn  # "env" | "secret"
+        self.arg = arg
+        self.line = line
+        self.col = col
+        self.end_col = end_col
 
 
 _ANY_ACTION = re.compile(r"\{\{(?!-?\s*/\*).*?\}\}")  # one action on one line; comments skipped
@@ -76,13 +79,15 @@ def render_env(text: str, env: dict[str, str]) -> str:
     return _ACTION.sub(sub, text)
 
 
-@dataclass(frozen=True)
-class ConfigSource:
+class ConfigSource(Frozen):
     """A top-level `configs:`/`secrets:` definition and the file it reads, if any."""
 
-    kind: str  # config | secret
-    name: str
-    file: str | None  # path relative to the recipe root
-    text: str | None  # the file's content (None if missing or not a file source)
-    template: bool  # template_driver: golang
-    external: bool
+    __slots__ = _fields = ("kind", "name", "file", "text", "template", "external")
+
+    def __init__(self, kind: str, name: str, file: str | None, text: str | None, template: bool, external: bool):
+        self.kind = kind  # config | secret
+        self.name = name
+        self.file = file  # path relative to the recipe root
+        self.text = text  # the file's content (None if missing or not a file source)
+        self.template = template  # template_driver: golang
+        self.external = external

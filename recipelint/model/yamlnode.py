@@ -11,10 +11,11 @@ constructor does not expose for scalars.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterator, Union
+from collections.abc import Iterator
 
-Scalar = Union[str, int, float, bool, None]
+from ..record import Frozen
+
+Scalar = str | int | float | bool | None
 
 _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
@@ -23,15 +24,17 @@ _NULL = "tag:yaml.org,2002:null"
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(Frozen):
     """A file we could not (fully) read: becomes an E-finding at this position."""
 
-    code: str
-    file: str
-    line: int | None  # None: the problem concerns the whole file (e.g. it cannot be read)
-    col: int | None
-    message: str
+    __slots__ = _fields = ("code", "file", "line", "col", "message")
+
+    def __init__(self, code: str, file: str, line: int | None, col: int | None, message: str):
+        self.code = code
+        self.file = file
+        self.line = line  # None: the problem concerns the whole file (e.g. it cannot be read)
+        self.col = col
+        self.message = message
 
 
 class YNode:
@@ -90,6 +93,8 @@ class YNode:
     def text(self) -> str | None:
         """The scalar as text (``None`` for null, mappings and sequences)."""
         v = self.value
+        if v.__class__ is str:  # most scalars: asked thousands of times a recipe
+            return v
         if v is None or isinstance(v, (dict, list)):
             return None
         if isinstance(v, bool):

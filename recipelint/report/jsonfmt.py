@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 SCHEMA_VERSION = 1
 FIELDS = ("code", "name", "severity", "class", "recipe", "path", "line", "column", "end_line", "end_column",
           "service", "message", "fix", "probe", "root", "fingerprint", "data")
@@ -45,4 +43,6 @@ def envelope(findings, *, recipes: list[str] = (), extra: dict | None = None, **
 
 
 def render_json(findings, **kw) -> str:
+    import json  # here: a text report does not need it
+
     return json.dumps(envelope(findings, **kw), indent=2, sort_keys=False) + "\n"

@@ -10,9 +10,7 @@ show them as suppressed rather than forgetting them.
 
 from __future__ import annotations
 
-import json
 import os
-import textwrap
 from urllib.parse import quote
 
 from .common import display_path
@@ -23,6 +21,8 @@ FINGERPRINT_KEY = "recipelint/v1"
 
 
 def _para(text: str) -> str:
+    import textwrap  # here: only a SARIF report needs it
+
     return "\n\n".join(" ".join(p.split()) for p in textwrap.dedent(text or "").strip().split("\n\n"))
 
 
@@ -109,4 +109,6 @@ def sarif_log(findings, *, roots: dict | None = None, recipes: list[str] = (), r
 
 
 def render_sarif(findings, *, roots: dict | None = None, recipes: list[str] = (), rules=None, **_ignored) -> str:
+    import json
+
     return json.dumps(sarif_log(findings, roots=roots, recipes=recipes, rules=rules), indent=2) + "\n"
