@@ -35,7 +35,7 @@ import os
 import re
 import sys
 
-VERSION = 1  # bump on any change to the generated code
+VERSION = 2  # bump on any change to the generated code
 
 ANNOTATIONS = frozenset({"title", "description", "default", "deprecated", "examples", "$comment",
                          "readOnly", "writeOnly"})
@@ -132,9 +132,20 @@ def _uniq(items):
         return True
 
 
+def _lazy_search(ns: dict, name: str, pattern: str):
+    """A pattern's ``search``, compiled on first use (compiling every pattern of a schema up front
+    costs milliseconds on a cold start): the first call puts the compiled one in its place."""
+    def first(text):
+        search = ns[name] = re.compile(pattern).search
+        return search(text)
+
+    return first
+
+
 def _namespace(formats) -> dict:
-    return {"__builtins__": __builtins__, "_re": re, "_NoneType": type(None), "_ANY": _PLAIN, "_Unsure": _Unsure, "_PLAIN": _PLAIN, "_odd": _odd,
-            "_no": _no, "_T": _T, "_F": _F, "_equal": _equal, "_uniq": _uniq, "FORMATS": dict(formats or {})}
+    return {"__builtins__": __builtins__, "_NoneType": type(None), "_PLAIN": _PLAIN, "_ANY": _PLAIN,
+            "_Unsure": _Unsure, "_odd": _odd, "_no": _no, "_T": _T, "_F": _F, "_equal": _equal, "_uniq": _uniq,
+            "_lazy_search": _lazy_search, "FORMATS": dict(formats or {})}
 
 
 # ---------------------------------------------------------------- the compiler
@@ -194,11 +205,16 @@ class _Compiler:
         return name
 
     def regex(self, pattern: str) -> str:
+        if f"regex {pattern!r}" in self.const_names:
+            return self.const_names[f"regex {pattern!r}"]
         try:
             re.compile(pattern)
         except re.error as e:
             raise Unsupported(f"pattern {pattern!r}: {e}") from None
-        return self.const(f"_re.compile({pattern!r}).search")
+        name = f"_c{len(self.const_names)}"
+        self.const_names[f"regex {pattern!r}"] = name
+        self.consts.append(f"{name} = _lazy_search(globals(), {name!r}, {pattern!r})")
+        return name
 
     def match_expr(self, pattern: str, var: str) -> str:
         if pattern == ".+":  # a character other than a newline
