@@ -665,16 +665,17 @@ def load(schema_bytes: bytes, formats=None):
     Raises Unsupported when the compiler refuses the schema (a refusal is cached too)."""
     key = cache_key(schema_bytes, formats)
     path = os.path.join(cache_dir(), f"{key}.bin")
+    entry = None
     try:
         with open(path, "rb") as fh:
             entry = marshal.loads(fh.read())
-        if type(entry) is tuple and len(entry) == 3 and entry[0] == key:
-            if entry[1] == "code" and type(entry[2]) is type(_T.__code__):
-                return _bind(entry[2], formats)
-            if entry[1] == "refused" and type(entry[2]) is str:
-                raise Unsupported(entry[2])
     except (OSError, ValueError, EOFError, TypeError):
         pass  # missing or damaged: rebuild
+    if type(entry) is tuple and len(entry) == 3 and entry[0] == key:
+        if entry[1] == "code" and type(entry[2]) is type(_T.__code__):
+            return _bind(entry[2], formats)
+        if entry[1] == "refused" and type(entry[2]) is str:
+            raise Unsupported(entry[2])
     import json
 
     try:
