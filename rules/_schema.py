@@ -246,6 +246,18 @@ def _all_issues(recipe) -> list[Issue]:
     return out
 
 
+def documents(recipe):
+    """Every document the compose-spec layer validates, as plain data: each compose file, then each
+    merged variant of more than one file (tests compare the fast path and jsonschema on these)."""
+    for rel in recipe.compose_files:
+        doc = recipe.yaml(rel)
+        if doc is not None:
+            yield instance(doc, recipe.interpolate)[0]
+    for view in recipe.views:
+        if view.doc is not None and len(view.files) > 1:
+            yield instance(view.doc, recipe.interpolate)[0]
+
+
 def _parts(data) -> set[str]:
     """Fingerprints of a document's services and top-level resources, one by one."""
     out = set()

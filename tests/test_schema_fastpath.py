@@ -23,14 +23,7 @@ RULES = engine.discover()
 from recipelint_rules import _schema  # noqa: E402 - the engine makes recipelint_rules importable
 
 
-def _documents(recipe):
-    for rel in recipe.compose_files:
-        doc = recipe.yaml(rel)
-        if doc is not None:
-            yield _schema.instance(doc, recipe.interpolate)[0]
-    for view in recipe.views:
-        if view.doc is not None and len(view.files) > 1:
-            yield _schema.instance(view.doc, recipe.interpolate)[0]
+_documents = _schema.documents
 
 
 def _agree(data) -> tuple[bool, bool]:

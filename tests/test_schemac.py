@@ -38,14 +38,7 @@ def _predicates():
 COMPOSE, SWARM = _predicates()
 
 
-def _documents(recipe):
-    for rel in recipe.compose_files:
-        doc = recipe.yaml(rel)
-        if doc is not None:
-            yield _schema.instance(doc, recipe.interpolate)[0]
-    for view in recipe.views:
-        if view.doc is not None and len(view.files) > 1:
-            yield _schema.instance(view.doc, recipe.interpolate)[0]
+_documents = _schema.documents
 
 
 def _plain(value) -> bool:
@@ -147,12 +140,40 @@ def _property_names(schema) -> list[str]:
 
 
 KNOWN_KEYS = _property_names(_schema._compose_schema()) + _property_names(_schema._swarm_schema())
+_DEFS = _schema._compose_schema()["$defs"]
+_SPEC = {k: v for part in ("container_spec", "workload_spec", "service") for k, v in _DEFS[part]["properties"].items()}
+SERVICE_KEYS = sorted(_SPEC)
+DEPLOY_KEYS = sorted(_DEFS["deployment"]["properties"])
+
+
+def _bounds(schema) -> list:
+    out = set()
+    stack = [schema]
+    while stack:
+        s = stack.pop()
+        if isinstance(s, dict):
+            for kw in ("minimum", "maximum"):
+                if isinstance(s.get(kw), (int, float)):
+                    out.update({s[kw] - 1, s[kw], s[kw] + 1, float(s[kw]), s[kw] + 0.5})
+            stack.extend(s.values())
+        elif isinstance(s, list):
+            stack.extend(s)
+    return sorted(out)
+
+
+# the service keys whose values are bounded numbers, unique lists or alternatives, and values on the bounds
+TRICKY_KEYS = sorted(k for k, v in _SPEC.items()
+                     if any(w in repr(v) + repr(_DEFS.get(str(v.get("$ref", "")).split("/")[-1]))
+                            for w in ("'minimum'", "'maximum'", "'oneOf'", "'uniqueItems'")))
+BOUNDS = _bounds(_schema._compose_schema())
 POOL = [None, True, False, 0, 1, -1, 2, 1.0, 2.0, 1.5, -0.5, 65535, 65536, 2 ** 63, 10 ** 30, float("inf"),
         "", "x", "1", "0", "-1", "1.5", "true", "no", "$VAR", "${X:-1}", "10s", "1m30s", "10", "512M", "1.5GiB",
         "80:80", "8080:80/tcp", "99999:80", "1.2.3.4:80:80", "a=b", "always", "replicated", "global", "host",
         "ingress", "none", "on-failure", "3.8", "3", "NET_ADMIN", "nginx:1.25",
         [], {}, ["a"], ["a", "a"], [1, True], [1, 1.0], [0, False], [[1], [True]], [{"a": 1}, {"a": 1}],
-        [{"a": 1}, {"a": True}], {"a": 1}, {"a": None}, {"x-a": 1}, {"target": 80}, {"target": "80", "published": 8080}]
+        [{"a": 1}, {"a": True}], {"a": 1}, {"a": None}, {"x-a": 1}, {"target": 80}, {"target": "80", "published": 8080},
+        100, 101, 100.0, 100.5, -1000, -1001, 1000, 1001, 1000.0, 4294967295, 4294967296, [80, 80.0], [80, "80"],
+        {"size": 0}, {"size": -1}, {"size": 1.0}, {"replicas": 1.0}, {"replicas": True}]
 BASE_DOCS = [d for _, d in EXAMPLE_DOCS + FIXTURE_DOCS if isinstance(d, dict)]
 
 
@@ -190,8 +211,19 @@ def mutated(draw):
         paths = list(_paths(doc))
         path = draw(st.sampled_from(paths))
         here = _get(doc, path)
-        what = draw(st.sampled_from(["pool", "transplant", "retype", "drop", "add", "dup", "bound", "flip"]))
-        if what == "pool":
+        what = draw(st.sampled_from(["pool", "transplant", "retype", "drop", "add", "dup", "bound", "flip",
+                                     "service", "service"]))
+        services = [p for p in paths if len(p) == 2 and p[0] == "services" and isinstance(_get(doc, p), dict)]
+        if what == "service" and services:  # a key the schema knows, at the level it knows it
+            service = _get(doc, draw(st.sampled_from(services)))
+            value = copy.deepcopy(draw(st.sampled_from(POOL + BOUNDS * 3)))
+            if draw(st.booleans()):
+                service[draw(st.sampled_from(SERVICE_KEYS + TRICKY_KEYS * 3))] = value
+            else:
+                deploy = service["deploy"] if isinstance(service.get("deploy"), dict) else service.setdefault("deploy", {})
+                if isinstance(deploy, dict):
+                    deploy[draw(st.sampled_from(DEPLOY_KEYS))] = value
+        elif what == "pool":
             doc = _set(doc, path, copy.deepcopy(draw(st.sampled_from(POOL))))
         elif what == "transplant":  # another part of the document here: other shapes of nested alternatives
             doc = _set(doc, path, copy.deepcopy(_get(doc, draw(st.sampled_from(paths)))))
@@ -238,6 +270,37 @@ def mutated(draw):
 @given(mutated())
 def test_agrees_with_jsonschema_on_mutated_documents(doc):
     assert _agrees(doc) == []
+
+
+@st.composite
+def one_service_value(draw):
+    """One schema-known key of one service set to a value near a bound or from the pool (one change
+    only, so the rest of the document stays valid and the verdict hangs on that value)."""
+    doc = copy.deepcopy(draw(st.sampled_from(SERVICE_DOCS)))
+    service = doc["services"][draw(st.sampled_from(sorted(doc["services"])))]
+    key = draw(st.sampled_from(TRICKY_KEYS + ["deploy"]))
+    value = copy.deepcopy(draw(st.sampled_from(BOUNDS + POOL)))
+    if key == "deploy":
+        service["deploy"] = {draw(st.sampled_from(DEPLOY_KEYS)): value}
+    else:
+        service[key] = value
+    return doc
+
+
+SERVICE_DOCS = [d for d in BASE_DOCS if isinstance(d.get("services"), dict) and d["services"]
+                and all(isinstance(s, dict) for s in d["services"].values())]
+
+
+@settings(max_examples=1500, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(one_service_value())
+def test_agrees_with_jsonschema_on_one_changed_service_value(doc):
+    assert _agrees(doc) == []
+
+
+def test_the_mutations_know_the_schema():
+    assert {"cpu_percent", "oom_score_adj", "ports", "cap_add"} <= set(TRICKY_KEYS)
+    assert {-1001, -1000, 0, 100, 101, 1000.0} <= set(BOUNDS)
 
 
 def test_mutations_reach_both_verdicts():
