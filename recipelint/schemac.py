@@ -35,7 +35,7 @@ import os
 import re
 import sys
 
-VERSION = 2  # bump on any change to the generated code
+VERSION = 3  # bump on any change to the generated code
 
 ANNOTATIONS = frozenset({"title", "description", "default", "deprecated", "examples", "$comment",
                          "readOnly", "writeOnly"})
@@ -222,7 +222,9 @@ class _Compiler:
         p = _prefix(pattern)
         return f"{var}.startswith({p!r})" if p is not None else f"{self.regex(pattern)}({var})"
 
-    def fn(self, schema, ptr: str) -> str:
+    def fn(self, schema, ptr: str, hops: int = 0) -> str:
+        if hops > 50:
+            raise Unsupported(f"{ptr}: a $ref cycle")
         if schema is True:
             return "_T"
         if schema is False:
@@ -231,6 +233,9 @@ class _Compiler:
             raise Unsupported(f"{ptr}: a schema must be an object or a boolean")
         if all(k in ANNOTATIONS or (isinstance(k, str) and k.startswith("x-")) for k in schema):
             return "_T"
+        if "$ref" in schema and all(k == "$ref" or k in ANNOTATIONS or (isinstance(k, str) and k.startswith("x-"))
+                                    for k in schema):
+            return self.ref(schema["$ref"], hops + 1)
         name = self.names.get(ptr)
         if name is None:
             name = self.names[ptr] = f"_v{len(self.names)}"
@@ -275,10 +280,10 @@ class _Compiler:
                 out = more if out is None else out & more
         return out
 
-    def ref(self, ref) -> str:
+    def ref(self, ref, hops: int = 0) -> str:
         if not isinstance(ref, str):
             raise Unsupported(f"$ref {ref!r}")
-        return self.fn(_pointer(self.root, ref), "#" + ref[1:] if ref.startswith("#") else ref)
+        return self.fn(_pointer(self.root, ref), ref, hops)
 
     def run(self) -> str:
         entry = self.fn(self.root, "#")
@@ -311,7 +316,12 @@ class _Compiler:
         allowed = None  # the JSON types the `type` keyword lets through (None: any)
         if "type" in s:
             allowed = self.types(s["type"], ptr)
-        obj = self.object_part(s, ptr)
+        merged = self.merged(s, ptr)
+        if merged is not None:
+            s = merged
+            if "type" in s:
+                allowed = self.types(s["type"], ptr)
+        obj = self.object_part(s, ptr if merged is None else f"{ptr}/(merged)")
         arr = self.array_part(s, ptr)
         txt = []
         if "pattern" in s:
@@ -357,7 +367,9 @@ class _Compiler:
         if "$ref" in s:
             lines.append(f"if not {self.ref(s['$ref'])}(x): return False")
         for i, sub in enumerate(self.listed(s, "allOf", ptr)):
-            lines.append(f"if not {self.check(sub, f'{ptr}/allOf/{i}', 'x')}: return False")
+            c = self.check(sub, f"{ptr}/allOf/{i}", "x")
+            if c != "True":
+                lines.append(f"if not {c}: return False")
         for kw in ("anyOf", "oneOf"):
             if kw in s:
                 subs = [(sub, f"{ptr}/{kw}/{i}") for i, sub in enumerate(self.listed(s, kw, ptr))]
@@ -454,6 +466,49 @@ class _Compiler:
             raise Unsupported(f"{ptr}/uniqueItems")
         return out
 
+    _MERGEABLE = frozenset({"type", "properties", "patternProperties", "required"})
+
+    def merged(self, s, ptr):
+        """A schema whose ``allOf`` members (directly or through ``$ref``) only declare object keys
+        (properties, patternProperties, required, type object) as one schema: one pass over the keys
+        instead of one per member. A key declared twice gets both subschemas (an allOf). The
+        members' subschemas are kept as references, so they compile once, wherever they are used."""
+        if "allOf" not in s or "additionalProperties" in s or s.get("type", "object") != "object":
+            return None
+        parts = [(s, ptr)]
+        for i, sub in enumerate(self.listed(s, "allOf", ptr)):
+            target, where, hops = sub, f"{ptr}/allOf/{i}", 0
+            while isinstance(target, dict) and "$ref" in target and hops < 20 and all(
+                    k == "$ref" or k in ANNOTATIONS or (isinstance(k, str) and k.startswith("x-")) for k in target):
+                where, hops = target["$ref"], hops + 1
+                target = _pointer(self.root, where)
+            if not isinstance(target, dict) or target.get("type", "object") != "object" or any(
+                    k not in self._MERGEABLE and k not in ANNOTATIONS and not (isinstance(k, str) and k.startswith("x-"))
+                    for k in target):
+                return None
+            if not isinstance(target.get("properties", {}), dict) or not isinstance(
+                    target.get("patternProperties", {}), dict):
+                return None
+            parts.append((target, where))
+        out = {k: v for k, v in s.items() if k not in ("allOf", "properties", "patternProperties", "required")}
+        required: list = []
+        for kw in ("properties", "patternProperties"):
+            table: dict[str, list] = {}
+            for part, where in parts:
+                for k in part.get(kw, {}):
+                    table.setdefault(k, []).append({"$ref": f"{where}/{kw}/{_esc(k)}"})
+            if table:
+                out[kw] = {k: refs[0] if len(refs) == 1 else {"allOf": refs} for k, refs in table.items()}
+        for part, _ in parts:
+            for r in part.get("required", []):
+                if r not in required:
+                    required.append(r)
+        if required:
+            out["required"] = required
+        if any("type" in part for part, _ in parts):
+            out["type"] = "object"
+        return out
+
     def object_part(self, s, ptr) -> list[str]:
         out = []
         req = s.get("required", [])
@@ -475,6 +530,9 @@ class _Compiler:
         # in the property tables, a pure type test is a frozenset of Python types (no call)
         entries = {}
         for k, v in props.items():
+            hops = 0
+            while isinstance(v, dict) and set(v) == {"$ref"} and isinstance(v["$ref"], str) and hops < 20:
+                v, hops = _pointer(self.root, v["$ref"]), hops + 1
             names_ = self.types(v["type"], ptr) if isinstance(v, dict) and "type" in v and all(
                 kk == "type" or kk in ANNOTATIONS or (isinstance(kk, str) and kk.startswith("x-")) for kk in v) else None
             if names_ is not None and ("integer" not in names_ or "number" in names_):
