@@ -35,7 +35,7 @@ import os
 import re
 import sys
 
-VERSION = 3  # bump on any change to the generated code
+VERSION = 4  # bump on any change to the generated code
 
 ANNOTATIONS = frozenset({"title", "description", "default", "deprecated", "examples", "$comment",
                          "readOnly", "writeOnly"})
@@ -78,6 +78,14 @@ def _no(x):
     if type(x) not in _PLAIN:
         _odd(x)
     return False
+
+
+def _yes(x):
+    """A passed check that applies to one type only: True, unless the value's type is one
+    jsonschema might count as that type (a str subclass...)."""
+    if type(x) not in _PLAIN:
+        _odd(x)
+    return True
 
 
 def _T(x):
@@ -144,8 +152,8 @@ def _lazy_search(ns: dict, name: str, pattern: str):
 
 def _namespace(formats) -> dict:
     return {"__builtins__": __builtins__, "_NoneType": type(None), "_PLAIN": _PLAIN, "_ANY": _PLAIN,
-            "_Unsure": _Unsure, "_odd": _odd, "_no": _no, "_T": _T, "_F": _F, "_equal": _equal, "_uniq": _uniq,
-            "_lazy_search": _lazy_search, "FORMATS": dict(formats or {})}
+            "_Unsure": _Unsure, "_odd": _odd, "_no": _no, "_yes": _yes, "_T": _T, "_F": _F, "_equal": _equal,
+            "_uniq": _uniq, "_lazy_search": _lazy_search, "FORMATS": dict(formats or {})}
 
 
 # ---------------------------------------------------------------- the compiler
@@ -243,10 +251,27 @@ class _Compiler:
         return name
 
     def check(self, schema, ptr: str, var: str) -> str:
-        """An expression, true when ``var`` is valid under ``schema``: a call, or the type test inline."""
-        if isinstance(schema, dict) and "type" in schema and all(
-                k == "type" or k in ANNOTATIONS or (isinstance(k, str) and k.startswith("x-")) for k in schema):
-            return self.type_test(self.types(schema["type"], ptr), var)
+        """An expression, true when ``var`` is valid under ``schema`` (false, or _Unsure raised, when
+        not): inline for a lone type, string enum, string const, pattern, not or anyOf of those; else
+        a call of the schema's function."""
+        if isinstance(schema, dict):
+            kws = [k for k in schema if not (k in ANNOTATIONS or (isinstance(k, str) and k.startswith("x-")))]
+            if kws == ["type"]:
+                return self.type_test(self.types(schema["type"], ptr), var)
+            if kws == ["enum"] and isinstance(schema["enum"], list) and schema["enum"] and all(
+                    type(e) is str for e in schema["enum"]):
+                return f"(type({var}) is str and {var} in {self.const(repr(frozenset(schema['enum'])))} or _no({var}))"
+            if kws == ["const"] and type(schema["const"]) is str:
+                return f"({var} == {schema['const']!r} if type({var}) is str else _no({var}))"
+            if kws == ["pattern"] and isinstance(schema["pattern"], str):
+                return f"({self.match_expr(schema['pattern'], var)} if type({var}) is str else _yes({var}))"
+            if kws == ["not"]:
+                inner = self.check(schema["not"], f"{ptr}/not", var)
+                return {"True": "False", "False": "True"}.get(inner, f"(not {inner})")
+            if kws == ["anyOf"] and isinstance(schema["anyOf"], list) and schema["anyOf"]:
+                parts = [self.check(sub, f"{ptr}/anyOf/{i}", var) for i, sub in enumerate(schema["anyOf"])]
+                if all(not p.startswith("_v") for p in parts):  # all inline: no calls to spare
+                    return "(" + " or ".join(parts) + ")"
         f = self.fn(schema, ptr)
         return {"_T": "True", "_F": "False"}.get(f, f"{f}({var})")
 
@@ -377,7 +402,9 @@ class _Compiler:
                     lines.insert(0, "t = type(x)")
                 lines += self.alternatives(kw, subs)
         if "not" in s:
-            lines.append(f"if {self.fn(s['not'], f'{ptr}/not')}(x): return False")
+            c = self.check(s["not"], f"{ptr}/not", "x")
+            if c != "False":
+                lines.append("return False" if c == "True" else f"if {c}: return False")
         if "if" in s:
             cond = self.fn(s["if"], f"{ptr}/if")
             then = self.fn(s["then"], f"{ptr}/then") if "then" in s else None
@@ -391,6 +418,9 @@ class _Compiler:
         if not lines:
             self.aliases[name] = "_T"
             return f"# {name}: {ptr} (always true)"
+        if lines[0] == "return False":
+            self.aliases[name] = "_F"
+            return f"# {name}: {ptr} (always false)"
         m = re.fullmatch(r"if not (_v\d+|_T|_F)\(x\): return False", lines[0]) if len(lines) == 1 else None
         if m:
             self.aliases[name] = m.group(1)
