@@ -35,7 +35,7 @@ import os
 import re
 import sys
 
-VERSION = 4  # bump on any change to the generated code
+VERSION = 5  # bump on any change to the generated code
 
 ANNOTATIONS = frozenset({"title", "description", "default", "deprecated", "examples", "$comment",
                          "readOnly", "writeOnly"})
@@ -140,12 +140,20 @@ def _uniq(items):
         return True
 
 
-def _lazy_search(ns: dict, name: str, pattern: str):
+def _searcher(seen: set, pattern: str):
     """A pattern's ``search``, compiled on first use (compiling every pattern of a schema up front
-    costs milliseconds on a cold start): the first call puts the compiled one in its place."""
-    def first(text):
-        search = ns[name] = re.compile(pattern).search
-        return search(text)
+    costs milliseconds on a cold start), that remembers texts it matched in ``seen`` (the generated
+    code asks ``text in seen`` first: names recur across services and documents)."""
+    search = None
+
+    def first(text: str):
+        nonlocal search
+        if search is None:
+            search = re.compile(pattern).search
+        m = search(text)
+        if m and len(seen) < 4096:
+            seen.add(text)
+        return m
 
     return first
 
@@ -153,7 +161,7 @@ def _lazy_search(ns: dict, name: str, pattern: str):
 def _namespace(formats) -> dict:
     return {"__builtins__": __builtins__, "_NoneType": type(None), "_PLAIN": _PLAIN, "_ANY": _PLAIN,
             "_Unsure": _Unsure, "_odd": _odd, "_no": _no, "_yes": _yes, "_T": _T, "_F": _F, "_equal": _equal,
-            "_uniq": _uniq, "_lazy_search": _lazy_search, "FORMATS": dict(formats or {})}
+            "_uniq": _uniq, "_searcher": _searcher, "FORMATS": dict(formats or {})}
 
 
 # ---------------------------------------------------------------- the compiler
@@ -221,14 +229,18 @@ class _Compiler:
             raise Unsupported(f"pattern {pattern!r}: {e}") from None
         name = f"_c{len(self.const_names)}"
         self.const_names[f"regex {pattern!r}"] = name
-        self.consts.append(f"{name} = _lazy_search(globals(), {name!r}, {pattern!r})")
+        self.consts.append(f"{name}_yes = set()")
+        self.consts.append(f"{name} = _searcher({name}_yes, {pattern!r})")
         return name
 
     def match_expr(self, pattern: str, var: str) -> str:
         if pattern == ".+":  # a character other than a newline
             return f"{var}.strip('\\n')"
         p = _prefix(pattern)
-        return f"{var}.startswith({p!r})" if p is not None else f"{self.regex(pattern)}({var})"
+        if p is not None:
+            return f"{var}.startswith({p!r})"
+        r = self.regex(pattern)  # (var is a str here: a set lookup answers for a text seen matching)
+        return f"({var} in {r}_yes or {r}({var}))"
 
     def fn(self, schema, ptr: str, hops: int = 0) -> str:
         if hops > 50:
