@@ -791,15 +791,31 @@ def load(schema_bytes: bytes, formats=None):
 
 
 def _write(path: str, data: bytes) -> None:
-    """Atomic write (temp file + rename); any failure leaves the cache as it was."""
+    """Atomic write (temp file + rename); any failure leaves the cache as it was. Entries written
+    more than PRUNE_DAYS ago by another key (an older compiler or schema) go: a key still in use
+    costs one compile to come back."""
     tmp = f"{path}.{os.getpid()}.tmp"
     try:
-        os.makedirs(os.path.dirname(path), exist_ok=True)
+        folder = os.path.dirname(path)
+        os.makedirs(folder, exist_ok=True)
         with open(tmp, "wb") as fh:
             fh.write(data)
         os.replace(tmp, path)
+        _prune(folder, keep=os.path.basename(path))
     except OSError:
         from contextlib import suppress
 
         with suppress(OSError):
             os.unlink(tmp)
+
+
+PRUNE_DAYS = 30
+
+
+def _prune(folder: str, keep: str) -> None:
+    import time
+
+    limit = time.time() - PRUNE_DAYS * 86400
+    for entry in os.scandir(folder):
+        if entry.name != keep and entry.name.endswith((".bin", ".tmp")) and entry.stat().st_mtime < limit:
+            os.unlink(entry.path)

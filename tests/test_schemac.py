@@ -493,6 +493,21 @@ def test_an_unwritable_cache_dir_compiles_in_memory(monkeypatch, tmp_path):
     assert [pred({"a": 1}), pred({"a": -1})] == [True, False]
 
 
+def test_old_entries_of_other_keys_are_pruned_when_one_is_written(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    folder = tmp_path / "recipelint" / "schemac"
+    folder.mkdir(parents=True)
+    old, recent, other = folder / ("0" * 64 + ".bin"), folder / ("1" * 64 + ".bin"), folder / "notes.txt"
+    for f in (old, recent, other):
+        f.write_bytes(b"x")
+    days = (schemac.PRUNE_DAYS + 1) * 86400
+    os.utime(old, (old.stat().st_atime - days, old.stat().st_mtime - days))
+    os.utime(other, (other.stat().st_atime - days, other.stat().st_mtime - days))
+    schemac.load(SCHEMA)
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [recent.name, other.name, schemac.cache_key(SCHEMA) + ".bin"])
+
+
 def test_the_key_covers_schema_formats_version_and_interpreter(monkeypatch):
     key = schemac.cache_key(SCHEMA)
     assert schemac.cache_key(SCHEMA + b" ") != key
