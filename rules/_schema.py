@@ -10,8 +10,9 @@ Two schemas, validated after interpolation:
   that `docker stack deploy` ignores or refuses, and values that must convert (counts, durations,
   byte sizes, ports). Each failing subschema names its code in ``x-code``.
 
-Each document is first checked by a compiled validator (jsonschema-rs); jsonschema is imported, and
-its validators compiled (once per process), only when a document fails, for the exact errors. All findings of a recipe are computed once and shared by the S rules.
+Each document is first checked by a predicate compiled from the schema (recipelint/schemac.py, cached
+in the user cache dir); jsonschema is imported, and its validators compiled (once per process), only
+when a document fails, for the exact errors. All findings of a recipe are computed once and shared by the S rules.
 
 A value that still holds an unresolved ``${VARIABLE}`` is never judged by its value (type, enum,
 pattern, format, alternatives, conversion): docker checks it only after interpolation. A value that
@@ -72,13 +73,23 @@ def compose_spec_path() -> Path:
 
 
 @lru_cache(maxsize=1)
+def _compose_bytes() -> bytes:
+    return compose_spec_path().read_bytes()
+
+
+@lru_cache(maxsize=1)
+def _swarm_bytes() -> bytes:
+    return SWARM_SCHEMA.read_bytes()
+
+
+@lru_cache(maxsize=1)
 def _compose_schema() -> dict:
-    return json.loads(compose_spec_path().read_text(encoding="utf-8"))
+    return json.loads(_compose_bytes())
 
 
 @lru_cache(maxsize=1)
 def _swarm_schema() -> dict:
-    return json.loads(SWARM_SCHEMA.read_text(encoding="utf-8"))
+    return json.loads(_swarm_bytes())
 
 
 @lru_cache(maxsize=1)
@@ -88,20 +99,46 @@ def _compose_validator():
     return Draft202012Validator(_compose_schema())
 
 
-# ---------------------------------------------------------------- fast path (jsonschema-rs)
-# Most documents are valid. jsonschema-rs (compiled, full draft 2020-12 incl. unevaluatedProperties)
-# says "valid" in microseconds, so jsonschema itself is imported and run only on a document that fails:
-# its iter_errors gives the per-keyword detail the findings are made of. tests/test_schema_fastpath.py
-# checks that both say "valid" for the same documents. Anything jsonschema-rs cannot take (a value type
-# JSON has not, a non-string key, the package missing) is a miss: the slow path decides, as before.
+# ---------------------------------------------------------------- fast path (compiled predicates)
+# Most documents are valid. Our schema compiler (recipelint/schemac.py) turns each schema into a Python
+# predicate, cached as a code object in the user cache dir, that says "valid" exactly when jsonschema
+# finds no error; jsonschema itself is imported and run only on a document that fails: its iter_errors
+# gives the per-keyword detail the findings are made of. tests/test_schemac.py and
+# tests/test_schema_fastpath.py check that both agree. Anything the predicate cannot judge exactly (a
+# value type JSON has not, a non-string key) is a "no": the slow path decides, as before. When the
+# compiler refuses a schema (a keyword it does not implement, e.g. after a compose-spec update),
+# jsonschema-rs takes its place if installed; else every document goes to jsonschema.
+
+def _format_checks() -> dict:
+    """The Swarm layer's formats as jsonschema's FormatChecker runs them: on every value type."""
+    return {name: (lambda value, _conv=conv: _conv(value) is None) for name, conv in CONVERTERS.items()}
+
+
+def _compiled(data: bytes, formats, fallback):
+    from recipelint import schemac
+
+    try:
+        return schemac.load(data, formats)
+    except schemac.Unsupported:
+        return fallback()
+
 
 @lru_cache(maxsize=1)
 def _fast_compose():
+    return _compiled(_compose_bytes(), None, _rs_compose)
+
+
+@lru_cache(maxsize=1)
+def _fast_swarm():
+    return _compiled(_swarm_bytes(), _format_checks(), _rs_swarm)
+
+
+def _rs_compose():
     try:
         import jsonschema_rs
     except ImportError:
         return None
-    return jsonschema_rs.validator_for(_compose_schema())
+    return jsonschema_rs.validator_for(_compose_schema()).is_valid
 
 
 class _FormatKeyword:
@@ -125,24 +162,23 @@ def _renamed_formats(schema):
     return schema
 
 
-@lru_cache(maxsize=1)
-def _fast_swarm():
+def _rs_swarm():
     try:
         import jsonschema_rs
     except ImportError:
         return None
     return jsonschema_rs.validator_for(_renamed_formats(_swarm_schema()),
-                                       keywords={"x-recipelint-format": _FormatKeyword})
+                                       keywords={"x-recipelint-format": _FormatKeyword}).is_valid
 
 
 def fast_valid(fast, data) -> bool:
-    """True when the compiled validator ``fast()`` accepts ``data``; False when it refuses it or
+    """True when the compiled predicate ``fast()`` accepts ``data``; False when it refuses it or
     cannot judge it (then jsonschema decides)."""
     v = fast()  # a missing schema raises here, as the slow path would
     if v is None:
         return False
     try:
-        return v.is_valid(data)
+        return v(data)
     except Exception:  # noqa: BLE001 - e.g. a YAML value JSON has no type for: the slow path judges it
         return False
 
@@ -209,6 +245,18 @@ def _all_issues(recipe) -> list[Issue]:
             add(compose_issues(view.doc, _unchecked(data, checked), resolved, merged=True))
             checked.update(_parts(data))  # the next variants share most of it
     return out
+
+
+def documents(recipe):
+    """Every document the compose-spec layer validates, as plain data: each compose file, then each
+    merged variant of more than one file (tests compare the fast path and jsonschema on these)."""
+    for rel in recipe.compose_files:
+        doc = recipe.yaml(rel)
+        if doc is not None:
+            yield instance(doc, recipe.interpolate)[0]
+    for view in recipe.views:
+        if view.doc is not None and len(view.files) > 1:
+            yield instance(view.doc, recipe.interpolate)[0]
 
 
 def _parts(data) -> set[str]:

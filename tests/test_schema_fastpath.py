@@ -1,6 +1,7 @@
-"""The schema fast path (jsonschema-rs) agrees with jsonschema: a document the compiled validator
-accepts is one jsonschema finds no error in, and the other way round, for the compose-spec schema
-and for the Swarm layer (whose formats run as a custom keyword on every value type).
+"""The schema fast path agrees with jsonschema: a document the compiled predicate (recipelint/schemac.py,
+as rules/_schema.py loads it: from the code cache) accepts is one jsonschema finds no error in, and the
+other way round, for the compose-spec schema and for the Swarm layer (whose formats run on every
+value type, as jsonschema's FormatChecker runs them). tests/test_schemac.py has the mutations.
 
 Documents: every compose file and merged variant of every rule example (VALID and INVALID, all
 rules, so every S rule's failing shapes are here), of every fixture recipe, and a set of values
@@ -9,6 +10,7 @@ on numbers, non-string keys, YAML types JSON has not)."""
 
 import copy
 import datetime
+import sys
 from pathlib import Path
 
 import pytest
@@ -23,14 +25,7 @@ RULES = engine.discover()
 from recipelint_rules import _schema  # noqa: E402 - the engine makes recipelint_rules importable
 
 
-def _documents(recipe):
-    for rel in recipe.compose_files:
-        doc = recipe.yaml(rel)
-        if doc is not None:
-            yield _schema.instance(doc, recipe.interpolate)[0]
-    for view in recipe.views:
-        if view.doc is not None and len(view.files) > 1:
-            yield _schema.instance(view.doc, recipe.interpolate)[0]
+_documents = _schema.documents
 
 
 def _agree(data) -> tuple[bool, bool]:
@@ -43,6 +38,23 @@ def _agree(data) -> tuple[bool, bool]:
 
 def test_the_fast_validators_are_compiled():
     assert _schema._fast_compose() is not None and _schema._fast_swarm() is not None
+    # our own compiler's predicates, not the jsonschema-rs fallback
+    assert _schema._fast_compose().__module__ == _schema._fast_swarm().__module__ == "recipelint.schemac"
+
+
+def test_when_the_compiler_refuses_jsonschema_rs_or_else_jsonschema_decides(monkeypatch):
+    refused = []
+    monkeypatch.setattr(_schema, "_compiled", lambda data, formats, fallback: refused.append(1) or fallback())
+    for fn in (_schema._fast_compose, _schema._fast_swarm):
+        fn.cache_clear()
+    monkeypatch.setitem(sys.modules, "jsonschema_rs", None)  # not installed
+    try:
+        assert _schema._fast_compose() is None and _schema._fast_swarm() is None
+        assert _schema.fast_valid(_schema._fast_compose, BASE) is False  # "not valid": jsonschema decides
+        assert refused == [1, 1]
+    finally:
+        for fn in (_schema._fast_compose, _schema._fast_swarm):
+            fn.cache_clear()
 
 
 EXAMPLES = [pytest.param(rule, kind, ex, id=f"{rule.code}-{kind}-{i}")
