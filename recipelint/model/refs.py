@@ -2,11 +2,11 @@
 
 Gives the rows `GitRepo._refs` asks for-each-ref for ([full name, short name, object, peeled object,
 object type], sorted by full name) from `packed-refs` and the loose files under refs/tags, refs/heads
-and refs/remotes; the type and peeled object of a loose ref come through the repository's
-`git cat-file --batch` process. Returns None for anything it does not handle the way git does, and
-then for-each-ref answers: a reftable or non-standard repository, a symbolic ref, a packed-refs
-file that is not fully peeled, a short name git would disambiguate, a tag of a tag, an unreadable
-or odd file.
+and refs/remotes (a worktree's: its common dir's); the type and peeled object of a loose ref are read
+from the object itself (gitobj.py, else the repository's `git cat-file --batch` process). Returns
+None for anything it does not handle the way git does, and then for-each-ref answers: a reftable or
+unusual repository, a symbolic ref, a packed-refs file that is not fully peeled, a short name git
+would disambiguate, a tag of a tag, an unreadable or odd file.
 """
 
 from __future__ import annotations
@@ -26,12 +26,21 @@ def read_refs(repo) -> list[list[str]] | None:
 
 
 def _read(repo) -> list[list[str]] | None:
-    git = Path(repo.root) / ".git"
-    if not git.is_dir() or (git / "reftable").exists() or (git / "commondir").exists():
+    from .gitobj import Unsupported, find_gitdir
+
+    try:
+        found = find_gitdir(repo.root)
+    except Unsupported:
         return None
-    config = (git / "config").read_bytes() if (git / "config").is_file() else b""
-    if b"refstorage" in config.lower() or b"worktreeconfig" in config.lower():
+    if found is None:
         return None
+    gitdir, git = Path(found[0]), Path(found[1])  # a worktree's refs are the common dir's (ours are shared)
+    if (git / "reftable").exists():
+        return None
+    for cfg in {git / "config", gitdir / "config"}:
+        config = cfg.read_bytes() if cfg.is_file() else b""
+        if b"refstorage" in config.lower() or b"worktreeconfig" in config.lower():
+            return None
     packed: dict[str, tuple[str, str | None]] = {}  # name -> (object, peeled or None)
     p = git / "packed-refs"
     if p.is_file():
@@ -72,19 +81,16 @@ def _read(repo) -> list[list[str]] | None:
     for full in names:
         short = full.split("/", 2)[2]
         shorts[short] = shorts.get(short, 0) + 1
-    from .gitbatch import _batch
+    from .gitbatch import read_object
 
     for full in sorted(names, key=lambda n: n.encode("utf-8")):
         short = full.split("/", 2)[2]
         if shorts[short] > 1 or short == "HEAD" or short.endswith("/HEAD") or (git / "refs" / short).exists() \
-                or (git / short).exists() or f"refs/{short}" in packed:
+                or (git / short).exists() or (gitdir / short).exists() or f"refs/{short}" in packed:
             return None  # git would shorten this one differently
         if full in loose:
             obj = loose[full]
-            b = _batch(repo)
-            if b is None:
-                return None
-            got = b.read_object(obj)
+            got = read_object(repo, obj)
             if got is None:
                 return None
             kind = got[0].decode("ascii")
@@ -99,15 +105,12 @@ def _read(repo) -> list[list[str]] | None:
             if pk is not None:
                 kind, peeled = "tag", pk
             else:  # fully peeled: no ^ line means not a tag object, but the type is still needed
-                b = _batch(repo)
-                if b is None:
-                    return None
-                got = b.read_object(obj)
+                got = read_object(repo, obj)
                 if got is None or got[0] == b"tag":
                     return None
                 kind, peeled = got[0].decode("ascii"), ""
             if kind == "tag":
-                got = _batch(repo).read_object(obj) if _batch(repo) else None
+                got = read_object(repo, obj)
                 if got is None or got[0] != b"tag" or b"\ntype tag\n" in got[1]:
                     return None
         rows.append([full, short, obj, peeled, kind])
