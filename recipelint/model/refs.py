@@ -11,8 +11,8 @@ would disambiguate, a tag of a tag, an unreadable or odd file.
 
 from __future__ import annotations
 
+import os
 import re
-from pathlib import Path
 
 _HEX = re.compile(rb"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 _KINDS = ("refs/tags/", "refs/heads/", "refs/remotes/")
@@ -25,6 +25,36 @@ def read_refs(repo) -> list[list[str]] | None:
         return None
 
 
+def _read_file(path: str) -> bytes | None:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read()
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    except IsADirectoryError:
+        raise ValueError(path) from None
+
+
+def _loose(top: str, prefix: str, out: dict[str, str]) -> bool:
+    """Every loose ref file under ``top`` (its name ``prefix`` + its path) into ``out``; False for a
+    symlinked or locked ref, a symbolic ref or an odd file. Symlinked directories are not entered."""
+    with os.scandir(top) as it:
+        entries = list(it)
+    for e in entries:
+        if e.is_dir():
+            if not e.is_symlink() and not _loose(e.path, prefix + e.name + "/", out):
+                return False
+            continue
+        if e.is_symlink() or e.name.endswith(".lock"):
+            return False
+        with open(e.path, "rb") as fh:
+            data = fh.read().strip()
+        if not _HEX.match(data):
+            return False  # a symbolic ref (`ref: ...`) or something odd
+        out[prefix + e.name] = data.decode("ascii")
+    return True
+
+
 def _read(repo) -> list[list[str]] | None:
     from .gitobj import Unsupported, find_gitdir
 
@@ -34,17 +64,17 @@ def _read(repo) -> list[list[str]] | None:
         return None
     if found is None:
         return None
-    gitdir, git = Path(found[0]), Path(found[1])  # a worktree's refs are the common dir's (ours are shared)
-    if (git / "reftable").exists():
+    gitdir, git = found  # a worktree's refs are the common dir's (ours are shared)
+    if os.path.exists(os.path.join(git, "reftable")):
         return None
-    for cfg in {git / "config", gitdir / "config"}:
-        config = cfg.read_bytes() if cfg.is_file() else b""
-        if b"refstorage" in config.lower() or b"worktreeconfig" in config.lower():
+    for d in {git, gitdir}:
+        config = _read_file(os.path.join(d, "config"))
+        if config is not None and (b"refstorage" in config.lower() or b"worktreeconfig" in config.lower()):
             return None
     packed: dict[str, tuple[str, str | None]] = {}  # name -> (object, peeled or None)
-    p = git / "packed-refs"
-    if p.is_file():
-        lines = p.read_bytes().split(b"\n")
+    data = _read_file(os.path.join(git, "packed-refs"))
+    if data is not None:
+        lines = data.split(b"\n")
         if not lines or not lines[0].startswith(b"# pack-refs with:") or b" fully-peeled" not in lines[0]:
             return None
         last = None
@@ -63,18 +93,9 @@ def _read(repo) -> list[list[str]] | None:
             packed[last] = (oid.decode("ascii"), None)
     loose: dict[str, str] = {}
     for kind in _KINDS:
-        top = git / kind
-        if not top.is_dir():
-            continue
-        for f in top.rglob("*"):
-            if f.is_dir():
-                continue
-            if f.is_symlink() or f.name.endswith(".lock"):
-                return None
-            data = f.read_bytes().strip()
-            if not _HEX.match(data):
-                return None  # a symbolic ref (`ref: ...`) or something odd
-            loose[f.relative_to(git).as_posix()] = data.decode("ascii")
+        top = os.path.join(git, *kind.split("/"))
+        if os.path.isdir(top) and not _loose(top, kind, loose):
+            return None
     rows = []
     names = {n for n in packed if n.startswith(_KINDS)} | set(loose)
     shorts: dict[str, int] = {}
@@ -85,8 +106,8 @@ def _read(repo) -> list[list[str]] | None:
 
     for full in sorted(names, key=lambda n: n.encode("utf-8")):
         short = full.split("/", 2)[2]
-        if shorts[short] > 1 or short == "HEAD" or short.endswith("/HEAD") or (git / "refs" / short).exists() \
-                or (git / short).exists() or (gitdir / short).exists() or f"refs/{short}" in packed:
+        if shorts[short] > 1 or short == "HEAD" or short.endswith("/HEAD") or f"refs/{short}" in packed \
+                or any(os.path.exists(os.path.join(d, short)) for d in (os.path.join(git, "refs"), git, gitdir)):
             return None  # git would shorten this one differently
         if full in loose:
             obj = loose[full]
