@@ -236,7 +236,10 @@ def apply_delta(base: bytes, delta: bytes) -> bytes:
             raise Unsupported("delta base size")
         out = []
         n = len(delta)
+        made = 0  # never more than the declared size (a delta of many copies could otherwise grow without bound)
         while i < n:
+            if made > size:
+                raise Unsupported("delta result size")
             cmd = delta[i]
             i += 1
             if cmd & 0x80:  # copy from the base
@@ -253,10 +256,12 @@ def apply_delta(base: bytes, delta: bytes) -> bytes:
                 if off + ln > src:
                     raise Unsupported("delta copy out of range")
                 out.append(base[off:off + ln])
+                made += ln
             elif cmd:  # insert the next cmd bytes
                 if i + cmd > n:
                     raise Unsupported("delta insert out of range")
                 out.append(delta[i:i + cmd])
+                made += cmd
                 i += cmd
             else:
                 raise Unsupported("delta opcode 0")
@@ -546,7 +551,7 @@ class Store:
                     raise Unsupported("corrupt commit")
                 oid = bytes.fromhex(data[5:45].decode())
             else:
-                raise Unsupported("cannot peel")
+                raise UnsupportedQuestion("cannot peel")  # a revision naming a blob, say
         raise Unsupported("tag chain too long")
 
     # ------------------------------------------------------------------ questions
