@@ -283,6 +283,7 @@ class Store:
         self._cache: dict = {}  # LRU (dict order): oid or (pack, offset) -> (type, data)
         self._cache_bytes = 0
         self._packed_refs: dict[str, bytes] | None = None
+        self._resolved: dict[str, bytes] = {}  # revision -> object id, for this run
 
     @classmethod
     def open(cls, root) -> "Store":
@@ -515,6 +516,12 @@ class Store:
         """The object id ``rev`` names, the way git's revision parser finds it for a plain name (the
         first of refs/<rev>, refs/tags/<rev>, refs/heads/<rev>, refs/remotes/<rev>, its /HEAD); a full
         object id as itself; Unsupported for anything else."""
+        got = self._resolved.get(rev)
+        if got is None:
+            got = self._resolved[rev] = self._resolve(rev)
+        return got
+
+    def _resolve(self, rev: str) -> bytes:
         if len(rev) == 40 and _hex(rev.encode("ascii", "replace")):
             return bytes.fromhex(rev)
         if rev == "HEAD":
