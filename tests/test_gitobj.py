@@ -427,3 +427,97 @@ def test_property_every_read_equals_git(tmp_path_factory, history):
         _git(root, "-c", "repack.useDeltaBaseOffset=false", "repack", "-q", "-a", "-d", "-F")
     _same_as_git(root)
     shutil.rmtree(root)
+
+
+def _dag(root: Path) -> list[str]:
+    """Branches, merges and committer dates out of order (clock skew); every commit id."""
+    _git(root, "init", "-q", "-b", "main")
+    dates = iter([5, 3, 9, 1, 7, 2, 8, 4, 6, 10, 0, 11, 12])
+
+    def commit(msg):
+        env = {"GIT_COMMITTER_DATE": f"{1700000000 + 1000 * next(dates)} +0000"}
+        subprocess.run(["git", "-C", str(root), "commit", "-q", "--allow-empty", "-m", msg], check=True,
+                       capture_output=True, env={**_ENV, "HOME": str(root), **env})
+
+    commit("m1")
+    commit("m2")
+    _git(root, "checkout", "-q", "-b", "feat")
+    commit("f1")
+    commit("f2")
+    _git(root, "checkout", "-q", "main")
+    commit("m3")
+    _git(root, "checkout", "-q", "-b", "side", "feat~1")
+    commit("s1")
+    _git(root, "checkout", "-q", "main")
+    _git(root, "merge", "-q", "--no-ff", "-m", "merge feat", "feat")
+    commit("m4")
+    _git(root, "checkout", "-q", "--orphan", "lonely")
+    commit("o1")
+    _git(root, "checkout", "-q", "main")
+    _git(root, "tag", "-a", "-m", "r", "1.0.0+1", "HEAD~1")
+    return _git(root, "rev-list", "--all").decode().split()
+
+
+def _git_is_ancestor(root, a, b) -> bool:
+    r = subprocess.run(["git", "-C", str(root), "merge-base", "--is-ancestor", a, b], capture_output=True)
+    assert r.returncode in (0, 1), r.stderr
+    return r.returncode == 0
+
+
+def test_is_ancestor_equals_merge_base(tmp_path):
+    root = tmp_path / "d"
+    root.mkdir()
+    commits = _dag(root)
+    assert len(commits) == 9
+    s = Store.open(root)
+    pairs = [(a, b) for a in commits for b in commits]
+    want = [_git_is_ancestor(root, a, b) for a, b in pairs]
+    assert [s.is_ancestor(a, b) for a, b in pairs] == want
+    assert 10 < sum(want) < len(pairs) - 10
+    assert s.is_ancestor("1.0.0+1", "main") and not s.is_ancestor("main", "1.0.0+1")  # tags peeled
+    g = GitRepo.open(root)
+    assert g.is_ancestor(commits[-1], commits[0]) is _git_is_ancestor(root, commits[-1], commits[0])
+    assert g.__dict__["_gitobj"] is not None
+
+
+def test_is_ancestor_in_a_shallow_clone_and_with_grafts(tmp_path):
+    src = tmp_path / "src"
+    src.mkdir()
+    _dag(src)
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--no-local", "--depth", "3", "--no-single-branch", str(src), str(clone)],
+                   check=True, capture_output=True, env={**_ENV, "HOME": str(tmp_path)})
+    assert (clone / ".git" / "shallow").is_file()
+    commits = _git(clone, "rev-list", "--all").decode().split()
+    s = Store.open(clone)
+    pairs = [(a, b) for a in commits for b in commits]
+    assert [s.is_ancestor(a, b) for a, b in pairs] == [_git_is_ancestor(clone, a, b) for a, b in pairs]
+    (clone / ".git" / "info").mkdir(exist_ok=True)
+    (clone / ".git" / "info" / "grafts").write_text(commits[0] + "\n")
+    with pytest.raises(Unsupported):
+        Store.open(clone).is_ancestor(commits[1], commits[0])
+    g = GitRepo.open(clone)
+    assert g.is_ancestor(commits[1], commits[0]) is _git_is_ancestor(clone, commits[1], commits[0])
+
+
+def test_is_ancestor_stops_at_the_merge_base(tmp_path, monkeypatch):
+    """A branch off a long main is answered from the few commits above their merge base."""
+    root = tmp_path / "long"
+    root.mkdir()
+    _git(root, "init", "-q", "-b", "main")
+    stream = []
+    for i in range(1, 301):
+        stream.append(f"commit refs/heads/main\nmark :{i}\ncommitter t <t@t> {1700000000 + i} +0000\n"
+                      f"data 2\nc\n" + (f"from :{i - 1}\n" if i > 1 else "") + "\n")
+    stream.append("commit refs/heads/feature\nmark :999\ncommitter t <t@t> 1700000150 +0000\ndata 2\nf\nfrom :290\n\n")
+    _git(root, "fast-import", "--quiet", input="".join(stream).encode())
+    s = Store.open(root)
+    seen = []
+    real = Store._commit
+    monkeypatch.setattr(Store, "_commit", lambda self, oid: seen.append(oid) or real(self, oid))
+    assert s.is_ancestor("feature", "main") is False is _git_is_ancestor(root, "feature", "main")
+    assert 10 <= len(set(seen)) <= 20  # main's 10 commits above the base, the branch, the base: not 300
+    seen.clear()
+    with pytest.raises(UnsupportedQuestion):
+        s.is_ancestor("main~20", "main")  # revision syntax is git's
+    assert GitRepo.open(root).is_ancestor("main~20", "main") is True

@@ -53,6 +53,12 @@ def read_at(repo, rev: str, path: str) -> str | None:
     return None if got is None else got.decode("utf-8", errors="replace")
 
 
+def is_ancestor(repo, commit: str, of: str) -> bool | None:
+    """Whether ``commit`` is reachable from ``of``, from .git; None when git should answer."""
+    got = _direct(repo, lambda s: s.is_ancestor(commit, of))
+    return None if got is _ASK_GIT else got
+
+
 def read_object(repo, hexoid: str) -> tuple[bytes, bytes] | None:
     """(type, contents) of object ``hexoid``, or None when it is missing (or no git can be run)."""
     got = _direct(repo, lambda s: s.object(hexoid))

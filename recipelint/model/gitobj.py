@@ -608,6 +608,75 @@ class Store:
                     out.append(prefix + name)
         return out
 
+    def is_ancestor(self, commit: str, of: str) -> bool:
+        """`git merge-base --is-ancestor commit of`: is ``commit`` reachable from ``of``. Walks both
+        histories newest first, the way git's paint_down_to_common does, and stops once every commit
+        left to visit is known to be reachable from both (so a branch off main costs a few commits, not
+        main's history). Commits listed in `shallow` have no parents, as in git; grafts are git's."""
+        a = self.peel(self.resolve(commit), b"commit")[0]
+        b = self.peel(self.resolve(of), b"commit")[0]
+        if a == b:
+            return True
+        shallow = self._shallow()
+        import heapq
+
+        p1, p2, stale = 1, 2, 4
+        flags = {a: p1, b: p2}
+        heap = [(-self._commit(a)[1], 0, a), (-self._commit(b)[1], 1, b)]
+        seq = 2
+        while any(not flags[c] & stale for _, _, c in heap):
+            _, _, c = heapq.heappop(heap)
+            f = flags[c] & (p1 | p2 | stale)
+            if f == p1 | p2:
+                f |= stale  # a common ancestor: what lies below it is below both
+            for p in () if c in shallow else self._commit(c)[0]:
+                if flags.get(p, 0) & f == f:
+                    continue
+                flags[p] = flags.get(p, 0) | f
+                seq += 1
+                if seq > 200000:
+                    raise Unsupported("history too long to walk here")
+                heapq.heappush(heap, (-self._commit(p)[1], seq, p))
+        return bool(flags[a] & p2)
+
+    def _commit(self, oid: bytes) -> tuple[list[bytes], int]:
+        """(parents, committer time) of a commit."""
+        kind, data = self.read(oid)
+        if kind != b"commit":
+            raise Unsupported("a parent is not a commit")
+        parents = []
+        i = data.find(b"\n") + 1
+        while data.startswith(b"parent ", i):
+            h = data[i + 7:i + 47]
+            if not _hex(h):
+                raise Unsupported("corrupt commit")
+            parents.append(bytes.fromhex(h.decode()))
+            i += 48
+        when = 0
+        j = data.find(b"\ncommitter ", i - 1)
+        end = data.find(b"\n", j + 1)
+        if j >= 0:
+            line = data[j + 11:end if end >= 0 else len(data)]
+            gt = line.rfind(b">")
+            fields = line[gt + 1:].split()
+            if gt >= 0 and fields and fields[0].isdigit():
+                when = int(fields[0])
+        return parents, when
+
+    def _shallow(self) -> frozenset:
+        if os.path.exists(os.path.join(self.common, "info", "grafts")):
+            raise Unsupported("grafts")
+        try:
+            with open(os.path.join(self.common, "shallow"), "rb") as fh:
+                lines = fh.read().split()
+        except FileNotFoundError:
+            return frozenset()
+        except OSError as e:
+            raise Unsupported(str(e)) from None
+        if not all(_hex(x) for x in lines):
+            raise Unsupported("shallow file")
+        return frozenset(bytes.fromhex(x.decode()) for x in lines)
+
     def object(self, hexoid: str) -> tuple[bytes, bytes]:
         if not _hex(hexoid.encode("ascii", "replace")):
             raise UnsupportedQuestion("object name")
