@@ -1,4 +1,4 @@
-"""A recipe's git history, read through the `git` command without checking anything out.
+"""A recipe's git history, read from .git (or through the `git` command) without checking anything out.
 
 Release tags look like `2.1.9+10.11.15` (recipe version + upstream version), annotated or
 lightweight. The latest release is the highest recipe version that is not a pre-release;
@@ -8,7 +8,6 @@ see docs/adr/0003-latest-release.md.
 from __future__ import annotations
 
 import re
-import subprocess
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -43,7 +42,19 @@ class GitRepo:
             return cls(root)  # a .git directory in root: root is that repository's top level, no git process
         if not dotgit.exists():
             return None
-        try:  # a .git file (worktree, submodule) or something unusual: ask git
+        from .gitobj import Store
+
+        try:  # a .git file (worktree, submodule) naming a repository this reader follows: root is its top level
+            store = Store.open(root)
+        except Exception:  # noqa: BLE001 - anything else is git's to answer
+            pass
+        else:
+            repo = cls(root)
+            repo.__dict__["_gitobj"] = store
+            return repo
+        import subprocess
+
+        try:  # something unusual: ask git
             top = subprocess.run(["git", "-C", str(root), "rev-parse", "--show-toplevel"],
                                  capture_output=True, text=True, timeout=30)
         except (OSError, subprocess.SubprocessError):
@@ -53,6 +64,8 @@ class GitRepo:
         return cls(root)
 
     def _git(self, *args: str, check: bool = True) -> str:
+        import subprocess
+
         r = subprocess.run(["git", "-C", str(self.root), *args], capture_output=True, text=True, timeout=60)
         if check and r.returncode != 0:
             raise RuntimeError(f"git {' '.join(args)}: {r.stderr.strip()}")
@@ -123,6 +136,13 @@ class GitRepo:
         return None
 
     def is_ancestor(self, commit: str, of: str) -> bool:
+        from .gitbatch import is_ancestor
+
+        got = is_ancestor(self, commit, of)  # from .git; git answers what that leaves to it
+        if got is not None:
+            return got
+        import subprocess
+
         r = subprocess.run(["git", "-C", str(self.root), "merge-base", "--is-ancestor", commit, of],
                            capture_output=True, timeout=60)
         return r.returncode == 0
@@ -130,10 +150,11 @@ class GitRepo:
     def read(self, rev: str, path: str) -> str | None:
         """A file's text at ``rev`` (tag, branch or commit), or None if it is not there (or not a file).
 
-        Every read of this repository goes through one `git cat-file --batch` process."""
-        from .gitbatch import batch_read
+        Read from .git directly (gitobj.py) or, for what that leaves to git, through one
+        `git cat-file --batch` process."""
+        from .gitbatch import read_at
 
-        return batch_read(self, f"{rev}:{path}")
+        return read_at(self, rev, path)
 
     def list_files(self, rev: str) -> list[str]:
         from .gitbatch import list_tree

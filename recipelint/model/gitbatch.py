@@ -1,18 +1,80 @@
-"""Reading files from a repository's history through one `git cat-file --batch` process per repository.
+"""Reading files from a repository's history: straight from `.git` (gitobj.py), else through one
+`git cat-file --batch` process per repository.
 
 A rule that compares a recipe with its latest release reads a dozen files at that tag; one `git show`
-per file cost a process start each (about 4 ms, most of a catalogue sweep's git time). The batch
-process starts on the first read and ends when the GitRepo is garbage-collected (or at exit).
+per file cost a process start each (about 4 ms, most of a catalogue sweep's git time). gitobj.py reads
+the objects without a process; for a repository (or a question) it leaves to git, the batch process
+starts on the first read and ends when the GitRepo is garbage-collected (or at exit).
 """
 
 from __future__ import annotations
 
-import subprocess
 import weakref
+
+
+def _store(repo):
+    """The repository's gitobj.Store, or None when git answers for it."""
+    d = repo.__dict__
+    if "_gitobj" not in d:
+        from .gitobj import Store
+
+        try:
+            d["_gitobj"] = Store.open(repo.root)
+        except Exception:  # noqa: BLE001 - anything this reader does not follow is git's to answer
+            d["_gitobj"] = None
+    return d["_gitobj"]
+
+
+_ASK_GIT = object()
+
+
+def _direct(repo, question):
+    """``question(store)`` answered from .git, or _ASK_GIT. An error about the question leaves that
+    question to git; any other (a corrupt pack, a missing object) leaves the whole repository to git."""
+    store = _store(repo)
+    if store is None:
+        return _ASK_GIT
+    from .gitobj import UnsupportedQuestion
+
+    try:
+        return question(store)
+    except UnsupportedQuestion:
+        return _ASK_GIT
+    except Exception:  # noqa: BLE001 - never a traceback: git answers instead
+        repo.__dict__["_gitobj"] = None
+        return _ASK_GIT
+
+
+def read_at(repo, rev: str, path: str) -> str | None:
+    """The text of blob ``rev:path`` in ``repo`` (a GitRepo), or None when it is missing or not a file."""
+    got = _direct(repo, lambda s: s.blob_at(rev, path))
+    if got is _ASK_GIT:
+        return batch_read(repo, f"{rev}:{path}")
+    return None if got is None else got.decode("utf-8", errors="replace")
+
+
+def is_ancestor(repo, commit: str, of: str) -> bool | None:
+    """Whether ``commit`` is reachable from ``of``, from .git; None when git should answer."""
+    got = _direct(repo, lambda s: s.is_ancestor(commit, of))
+    return None if got is _ASK_GIT else got
+
+
+def read_object(repo, hexoid: str) -> tuple[bytes, bytes] | None:
+    """(type, contents) of object ``hexoid``, or None when it is missing (or no git can be run)."""
+    got = _direct(repo, lambda s: s.object(hexoid))
+    if got is not _ASK_GIT:
+        return got
+    b = _batch(repo)
+    if b is None:
+        return None
+    got = b.read_object(hexoid)
+    return None if got is None else (got[0], got[1])
 
 
 class _Batch:
     def __init__(self, root):
+        import subprocess
+
         self.proc = subprocess.Popen(["git", "-C", str(root), "cat-file", "--batch"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
@@ -95,6 +157,24 @@ def list_tree(repo, rev: str) -> list[str] | None:
     one more git process; None when this cannot answer (then ls-tree does)."""
     if "\n" in rev or "\r" in rev:
         return None
+    out = _direct(repo, lambda s: s.tree_paths(rev))
+    if out is _ASK_GIT:
+        out = _batch_tree(repo, rev)
+        if out is None:
+            return None
+    names = []
+    for path in out:
+        if any(c >= 0x80 for c in path):
+            return None  # core.quotePath decides how git prints these: let git print them
+        if any(c < 0x20 or c in (34, 92, 0x7F) for c in path):
+            names.append('"' + "".join(_C_ESCAPES.get(c) or (f"\\{c:03o}" if c < 0x20 or c == 0x7F else chr(c))
+                                       for c in path) + '"')
+        else:
+            names.append(path.decode("ascii"))
+    return names
+
+
+def _batch_tree(repo, rev: str) -> list[bytes] | None:
     b = _batch(repo)
     if b is None:
         return None
@@ -126,20 +206,13 @@ def list_tree(repo, rev: str) -> list[str] | None:
         return None
     except (ValueError, RecursionError):
         return None
-    names = []
-    for path in out:
-        if any(c >= 0x80 for c in path):
-            return None  # core.quotePath decides how git prints these: let git print them
-        if any(c < 0x20 or c in (34, 92, 0x7F) for c in path):
-            names.append('"' + "".join(_C_ESCAPES.get(c) or (f"\\{c:03o}" if c < 0x20 or c == 0x7F else chr(c))
-                                       for c in path) + '"')
-        else:
-            names.append(path.decode("ascii"))
-    return names
+    return out
 
 
 def _show(repo, spec: str) -> str | None:
     """One `git show` (when a batch process cannot be had)."""
+    import subprocess
+
     r = subprocess.run(["git", "-C", str(repo.root), "show", spec], capture_output=True, timeout=60)
     if r.returncode != 0:
         return None
