@@ -8,26 +8,32 @@ see docs/adr/0003-latest-release.md.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+
+from ..record import Frozen
 
 _RELEASE = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)(?:-(?P<pre>[0-9A-Za-z.-]+))?(?:\+(?P<up>.+))?$")
 
 
-@dataclass(frozen=True)
-class Release:
-    tag: str
-    version: tuple[int, int, int]
-    prerelease: str | None
-    upstream: str | None
-    commit: str
+class Release(Frozen):
+    __slots__ = _fields = ("tag", "version", "prerelease", "upstream", "commit")
+
+    def __init__(self, tag: str, version: tuple[int, int, int], prerelease: str | None, upstream: str | None,
+                 commit: str):
+        self.tag = tag
+        self.version = version
+        self.prerelease = prerelease
+        self.upstream = upstream
+        self.commit = commit
 
 
-@dataclass(frozen=True)
-class Branch:
-    name: str  # e.g. "main", "origin/feature-x"
-    commit: str
+class Branch(Frozen):
+    __slots__ = _fields = ("name", "commit")
+
+    def __init__(self, name: str, commit: str):
+        self.name = name  # e.g. "main", "origin/feature-x"
+        self.commit = commit
 
 
 class GitRepo:
