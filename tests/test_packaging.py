@@ -33,7 +33,13 @@ def test_wheel_installs_and_runs_outside_the_source_tree(tmp_path):
     deps = [p for p in site.getsitepackages() + [sysconfig.get_paths()["purelib"]] if Path(p).is_dir()]
     (purelib / "deps.pth").write_text("\n".join(dict.fromkeys(deps)) + "\n")
     run(sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", purelib, wheel)
-    (venv / "bin" / "recipelint").write_text(f"#!{py}\nfrom recipelint.cli import run\nrun()\n")
+    # the console script exactly as the wheel declares it (entry_points.txt), not a hand-picked function
+    eps = next(purelib.glob("recipelint-*.dist-info")) / "entry_points.txt"
+    target = next(line.split("=", 1)[1].strip() for line in eps.read_text().splitlines()
+                  if line.split("=", 1)[0].strip() == "recipelint")
+    mod, func = target.split(":")
+    assert (mod, func) == ("recipelint.entry", "run")
+    (venv / "bin" / "recipelint").write_text(f"#!{py}\nfrom {mod} import {func}\n{func}()\n")
     (venv / "bin" / "recipelint").chmod(0o755)
 
     elsewhere = tmp_path / "elsewhere"

@@ -72,7 +72,7 @@ def test_ignore_S_never_imports_jsonschema(tmp_path):
 
 
 def test_schema_rules_on_a_valid_file_import_neither_jsonschema_nor_the_check_jsonschema_package(tmp_path):
-    # the compiled fast path (jsonschema-rs) says the file is valid: jsonschema is not needed
+    # the compiled fast path (our schema compiler's predicate) says the file is valid: jsonschema is not needed
     assert _imported_after_check(tmp_path, "--select", "S") == "MODS []"
 
 
