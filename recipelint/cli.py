@@ -125,7 +125,7 @@ def confirm_cmd(path, overlay, fmt, select, ignore, findings_file, timeout, keep
 
     from . import engine
     from .model import NotARecipe, Recipe
-    from .rule import Finding
+    from .reportin import findings_from_report
     from .runner.confirm import confirm, to_json, to_text
 
     rules, sel, ign = _selection(select, ignore, overlay)
@@ -136,18 +136,13 @@ def confirm_cmd(path, overlay, fmt, select, ignore, findings_file, timeout, keep
     if findings_file is not None:
         try:
             data = json.loads(findings_file.read_text(encoding="utf-8"))
-            rows = data["findings"] if isinstance(data, dict) else data
-            findings = []
-            for d in rows:
-                if d.get("recipe") not in (recipe.name, None):
-                    continue
-                kw = {k: d.get(k) for k in ("code", "name", "severity", "recipe", "path", "line", "column",
-                                             "end_line", "end_column", "service", "message", "fix", "probe")}
-                kw["recipe"] = recipe.name
-                findings.append(Finding(category=d.get("class", ""), root=d.get("root", "recipe"),
-                                        data=d.get("data") or {}, **kw))
+            findings, changed = findings_from_report(recipe, data)
         except (ValueError, KeyError, TypeError) as exc:
             _fail(f"--findings {findings_file}: not a findings report ({exc})")
+        for f in changed:  # the same fingerprints as check's, unless the file changed since the report
+            if not quiet:
+                click.echo(f"confirm: {f.path}:{f.line}:{f.column}: {f.code}: the recipe changed since the report "
+                           "(fingerprint differs); confirming the finding as it is now", err=True)
         findings = [f for f in findings if (not sel or engine.matches(f.code, sel))
                     and not (ign and engine.matches(f.code, ign))]
     else:
