@@ -1,4 +1,4 @@
-"""Reference integrity helpers (I002-I011): what a recipe defines, what it refers to, and where.
+"""Reference integrity helpers (I002-I013): what a recipe defines, what it refers to, and where.
 
 Everything here works on the positioned model: references are reported at the node that names
 them, variables at their `${...}` inside the scalar, template calls at their `{{ ... }}`.
@@ -254,23 +254,43 @@ def service_env_names(recipe, svc: Service) -> set[str] | None:
     return names
 
 
-def secret_target_names(svc: Service) -> set[str]:
-    """The names `{{ secret "x" }}` can use in this service: each secret's target as written
-    (swarm matches the template's argument against the secret's file name), or its source
-    when no target is given."""
-    out: set[str] = set()
-    lst = svc.node.get("secrets")
+def _file_names(svc: Service, key: str) -> Iterator[str]:
+    """Each `configs:`/`secrets:` entry's file name as written: its target, else its source."""
+    lst = svc.node.get(key)
     for n in (lst.value if lst is not None and lst.is_seq else []):
         if n.is_map:
             s, t = n.get("source"), n.get("target")
             name = t.text if t is not None and t.text else (s.text if s is not None else None)
         else:
             name = n.text
-        if not name:
-            continue
+        if name:
+            yield name
+
+
+def secret_target_names(svc: Service) -> set[str]:
+    """The names `{{ secret "x" }}` can use in this service: each secret's target as written
+    (swarm matches the template's argument against the secret's file name), or its source
+    when no target is given."""
+    out: set[str] = set()
+    for name in _file_names(svc, "secrets"):
         out.add(name)
         if name.startswith("/run/secrets/"):
             out.add(name[len("/run/secrets/"):])
+    return out
+
+
+def config_target_names(recipe, svc: Service) -> set[str] | None:
+    """The names `{{ config "x" }}` can use in this service: each config's target exactly as
+    written (interpolated), or its source when no target is given (docker's stack convert makes
+    that the file name, and swarm compares the template's argument with the file name only).
+    None when a target is left unresolved (then nothing can be said)."""
+    out: set[str] = set()
+    for name in _file_names(svc, "configs"):
+        if "$" in name:
+            name = _interp(recipe, name)
+            if name is None:
+                return None
+        out.add(name)
     return out
 
 
@@ -287,7 +307,7 @@ _COMMENT_STARTS = ("#", ";", "//")
 
 
 def template_uses(recipe, fn: str, names_of, *, skip_comments: bool = False):
-    """Template calls ``fn`` ("env" or "secret") whose argument a mounting service never provides.
+    """Template calls ``fn`` ("env", "secret" or "config") whose argument a mounting service never provides.
 
     ``names_of(recipe, svc)`` gives what a service provides (None: unknown). With ``skip_comments``,
     calls on a line that is a comment in the rendered file (`#`, `;`, `//`) are left out: they

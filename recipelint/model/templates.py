@@ -6,14 +6,14 @@ import re
 
 from ..record import Frozen
 
-_ACTION = re.compile(r"\{\{-?\s*(?P<fn>env|secret)\s+\"(?P<arg>[^\"]+)\"\s*-?\}\}")
+_ACTION = re.compile(r"\{\{-?\s*(?P<fn>env|secret|config)\s+\"(?P<arg>[^\"]+)\"\s*-?\}\}")
 
 
 class TemplateRef(Frozen):
     __slots__ = _fields = ("fn", "arg", "line", "col", "end_col")
 
     def __init__(self, fn: str, arg: str, line: int, col: int, end_col: int):
-        self.fn = fn  # "env" | "secret"
+        self.fn = fn  # "env" | "secret" | "config"
         self.arg = arg
         self.line = line
         self.col = col
@@ -40,11 +40,11 @@ def _actions(line: str):
             continue
         yield start, end + 2, line[start:end + 2]
         pos = end + 2
-_CALL = re.compile(r"(?<![\w.$\"])(?P<fn>env|secret)\s+\"(?P<arg>[^\"]+)\"")
+_CALL = re.compile(r"(?<![\w.$\"])(?P<fn>env|secret|config)\s+\"(?P<arg>[^\"]+)\"")
 
 
 def template_refs(text: str) -> list[TemplateRef]:
-    """`env "X"` and `secret "x"` calls in golang template actions, with 1-based positions.
+    """`env "X"`, `secret "x"` and `config "x"` calls in golang template actions, with 1-based positions.
 
     A call that is the whole action (`{{ env "X" }}`) is positioned at the action's `{{`; a call
     inside a larger action (`{{ if eq (env "X") "1" }}`, `{{ env "X" | ... }}`) at the call itself.
