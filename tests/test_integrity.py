@@ -1,4 +1,4 @@
-"""Reference integrity (I002-I011) and Traefik label sanity (P001-P004) beyond the rule examples:
+"""Reference integrity (I002-I013) and Traefik label sanity (P001-P004) beyond the rule examples:
 a whole recipe through the CLI with exact positions, interpolation-only values, the model pieces
 these rules rely on, and lazy imports."""
 
@@ -14,7 +14,7 @@ from recipelint.model.templates import template_refs
 from recipelint.testing import build_repo, write_files
 
 ROOT = Path(__file__).resolve().parent.parent
-MINE = ("I002", "I003", "I004", "I005", "I006", "I007", "I008", "I009", "I010", "I011", "I012",
+MINE = ("I002", "I003", "I004", "I005", "I006", "I007", "I008", "I009", "I010", "I011", "I012", "I013",
         "P001", "P002", "P003", "P004", "P005", "P006")
 
 
@@ -189,6 +189,34 @@ def test_template_refs_find_calls_inside_actions_and_skip_comments():
             'not a call: {{ "env \\"E\\"" }} {{ .Env.F }}\n')
     got = [(r.fn, r.arg, r.line, r.col) for r in template_refs(text)]
     assert got == [("env", "A", 1, 3), ("env", "B", 2, 11), ("env", "D", 3, 8), ("secret", "s", 3, 26)]
+
+
+def test_template_refs_find_config_calls():
+    text = 'a {{ config "app_ini" }}\n{{ if config "/etc/x" }}y{{ end }} {{ .config }} {{ myconfig "z" }}\n'
+    got = [(r.fn, r.arg, r.line, r.col) for r in template_refs(text)]
+    assert got == [("config", "app_ini", 1, 3), ("config", "/etc/x", 2, 7)]
+
+
+def _config_recipe(tmp_path, target, env, arg="/etc/app/app.ini"):
+    write_files(tmp_path, {
+        "compose.yml": ("services:\n  app:\n    image: alpine:3.20\n    configs:\n"
+                        f"      - source: app_ini\n        target: {target}\n"
+                        "      - source: conf\n        target: /etc/app.conf\n"
+                        "configs:\n  app_ini:\n    file: app.ini\n"
+                        "  conf:\n    file: app.conf.tmpl\n    template_driver: golang\n"),
+        "app.ini": "[server]\n", "app.conf.tmpl": f'x = {{{{ config "{arg}" }}}}\n', ".env.sample": env,
+    })
+    rule = [r for r in engine.discover() if r.code == "I013"]
+    return [(f.path, f.line, f.column) for f in engine.run(Recipe.load(tmp_path), rule)]
+
+
+def test_config_targets_are_interpolated_and_an_unknown_one_is_not_judged(tmp_path):
+    assert _config_recipe(tmp_path / "a", "${APP_DIR}/app.ini", "APP_DIR=/etc/app\n") == []
+    assert _config_recipe(tmp_path / "b", "${APP_DIR}/app.ini", "APP_DIR=/srv\n") == [("app.conf.tmpl", 1, 5)]
+    assert _config_recipe(tmp_path / "c", "${NOWHERE}/app.ini", "") == []  # unknown target: nothing said
+    # an explicit `/app_ini` is the file name as written: `app_ini` does not match it
+    assert _config_recipe(tmp_path / "d", "/app_ini", "", arg="app_ini") == [("app.conf.tmpl", 1, 5)]
+    assert _config_recipe(tmp_path / "e", "/app_ini", "", arg="/app_ini") == []
 
 
 def test_config_files_resolve_against_the_first_compose_files_folder(tmp_path):
