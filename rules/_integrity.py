@@ -268,15 +268,11 @@ def _file_names(svc: Service, key: str) -> Iterator[str]:
 
 
 def secret_target_names(svc: Service) -> set[str]:
-    """The names `{{ secret "x" }}` can use in this service: each secret's target as written
-    (swarm matches the template's argument against the secret's file name), or its source
-    when no target is given."""
-    out: set[str] = set()
-    for name in _file_names(svc, "secrets"):
-        out.add(name)
-        if name.startswith("/run/secrets/"):
-            out.add(name[len("/run/secrets/"):])
-    return out
+    """The names `{{ secret "x" }}` can use in this service: each secret's target exactly as written
+    (swarm matches the template's argument against the secret's file name), or its source when no
+    target is given. `target: /run/secrets/x` is found as `/run/secrets/x` only, not as `x` (seen
+    on Docker 20.10: "secret target x not found")."""
+    return set(_file_names(svc, "secrets"))
 
 
 def config_target_names(recipe, svc: Service) -> set[str] | None:

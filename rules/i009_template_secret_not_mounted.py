@@ -14,7 +14,9 @@ class TemplateSecretNotMounted(Rule):
     task, among the secrets that task mounts, by their file name: the `target:` of the service's
     secret entry, or the secret's name when no target is given. Unlike a missing `env`, a missing
     secret is an error: the template fails to render and the task never starts ("secret target x
-    not found"). A secret mounted with `target: db-password` is not found as `db_password`.
+    not found"). A secret mounted with `target: db-password` is not found as `db_password`, and
+    one mounted with `target: /run/secrets/db_password` only as `/run/secrets/db_password`: the
+    argument is compared with the target as written, not with the file's base name.
     """
     fix = """
     Mount the secret in every service that mounts the template (`secrets: [db_password]`), and
@@ -86,4 +88,24 @@ configs:
     template_driver: golang
 """, files={"app.conf.tmpl": 'token = {{ secret "api_token" | printf "%q" }}\n'},
                 expect=[("app.conf.tmpl", 1, 12)], note="not mounted at all; a call inside a pipeline"),
+        Example(compose="""\
+services:
+  app:
+    image: alpine:3.20
+    secrets:
+      - source: db_password
+        target: /run/secrets/db_password
+    configs:
+      - source: conf
+        target: /etc/app.conf
+configs:
+  conf:
+    file: app.conf.tmpl
+    template_driver: golang
+secrets:
+  db_password:
+    external: true
+""", files={"app.conf.tmpl": 'db = {{ secret "db_password" }}\nsame = {{ secret "/run/secrets/db_password" }}\n'},
+                expect=[("app.conf.tmpl", 1, 6)],
+                note="an absolute target is found by that path only (the second line renders)"),
     ]
