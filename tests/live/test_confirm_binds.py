@@ -5,6 +5,7 @@ carrying its owner label is left."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -30,6 +31,17 @@ PLACEHOLDER = "/tmp/recipelint-bind-fixture-host"
 def snapshot(top: Path) -> dict[str, bytes | None]:
     """Every path under ``top`` (and the file contents)."""
     return {str(p.relative_to(top)): (p.read_bytes() if p.is_file() else None) for p in sorted(top.rglob("*"))}
+
+
+def claim(recipe_dir: Path) -> Path:
+    """A findings report with one claim whose probe only reads the deployed app (the read-only copy of
+    data/greeting), for runs through the CLI."""
+    findings = recipe_dir.parent / "findings.json"
+    findings.write_text(json.dumps({"findings": [{
+        "code": "C001", "name": "readonly-config", "severity": "error", "class": "recipe-defect",
+        "recipe": "bind-private", "path": "compose.yml", "line": 1, "column": 1, "service": "app",
+        "message": "claim", "fix": "", "probe": "readonly-config", "data": {"target": "/greeting.txt"}}]}))
+    return findings
 
 
 @pytest.fixture
@@ -98,12 +110,7 @@ def test_the_app_writes_into_a_private_copy_and_a_tmpfs_never_the_tree_or_the_ho
 def test_keep_leaves_the_copy_and_prints_its_removal(docker_client, test_images, recipe_and_host):
     """`--keep` through the CLI: the stack and the temp dir stay; the printed commands remove both."""
     recipe_dir, host = recipe_and_host
-    findings = recipe_dir.parent / "findings.json"
-    # a claim whose probe only reads the deployed app (the read-only copy of data/greeting)
-    findings.write_text('{"findings": [{"code": "C001", "name": "readonly-config", "severity": "error", '
-                        '"class": "recipe-defect", "recipe": "bind-private", "path": "compose.yml", "line": 1, '
-                        '"column": 1, "service": "app", "message": "claim", "fix": "", '
-                        '"probe": "readonly-config", "data": {"target": "/greeting.txt"}}]}')
+    findings = claim(recipe_dir)
     cmd = [sys.executable, "-c", "from recipelint.cli import run; run()", "confirm", str(recipe_dir),
            "--findings", str(findings), "--keep", "-q"]
     p = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=240)
@@ -132,3 +139,43 @@ def test_keep_leaves_the_copy_and_prints_its_removal(docker_client, test_images,
     assert owned(docker_client, owner) == []
     assert not tmp_dirs[0].exists()
     assert snapshot(host) == {"present": b"the host's own file\n"}
+
+
+def test_sigterm_mid_run_removes_the_copy_too(docker_client, test_images, recipe_and_host):
+    """A signal at the convergence wait: teardown removes the temp dir with the docker objects."""
+    import signal
+
+    recipe_dir, host = recipe_and_host
+    tree_before = snapshot(recipe_dir)
+    findings = claim(recipe_dir)
+    cmd = [sys.executable, "-c", "from recipelint.cli import run; run()", "confirm", str(recipe_dir),
+           "--findings", str(findings)]
+    env = dict(os.environ, RECIPELINT_TEST_PAUSE="converge")
+    p = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    owner = None
+    err: list[str] = []
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            line = p.stderr.readline()
+            if not line:
+                break
+            err.append(line)
+            if line.startswith("confirm: deployed rl-bind-private-"):
+                owner = line.split()[2].rstrip(":")
+            if "test pause at converge" in line:
+                break
+        assert owner and "test pause at converge" in err[-1], "".join(err)
+        made = sorted(Path(tempfile.gettempdir()).glob(f"recipelint-confirm-{owner}-*"))
+        assert len(made) == 1 and any(made[0].rglob("greeting")), made
+        p.send_signal(signal.SIGTERM)
+        out, rest = p.communicate(timeout=120)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 128 + signal.SIGTERM, "".join(err) + rest
+    assert "received SIGTERM: tearing down" in "".join(err) + rest
+    assert not made[0].exists(), "".join(err) + rest
+    assert owned(docker_client, owner) == []
+    assert snapshot(recipe_dir) == tree_before and snapshot(host) == {"present": b"the host's own file\n"}
