@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
 import tempfile
 from pathlib import Path
 
@@ -315,7 +316,10 @@ def test_temp_dir_is_residue_until_teardown_and_keep_prints_its_removal(tmp_path
     Path(d, "x").write_text("1")
     assert sess.residue() == [f"tempdir {d}"]
     assert any(c.startswith("rm -rf ") and d in c for c in sess.keep_commands())
-    assert any(c.startswith("rm -rf ") and f"recipelint-confirm-{sess.owner}-" in c for c in sess.label_commands())
+    rm = sess.label_commands()[-1]
+    assert rm.startswith("rm -rf ") and f"recipelint-confirm-{sess.owner}-" in rm
+    listed = subprocess.run(["sh", "-c", f"ls -d {rm[len('rm -rf '):]}"], capture_output=True, text=True)
+    assert listed.stdout.split() == [d], (rm, listed)
     # one made by this session but never recorded (a signal between mkdtemp and the record) is found too
     stray = tempfile.mkdtemp(prefix=f"recipelint-confirm-{sess.owner}-")
     assert f"tempdir {stray}" in sess.residue()
@@ -331,14 +335,21 @@ def test_temp_dir_is_residue_until_teardown_and_keep_prints_its_removal(tmp_path
 
 def test_another_sessions_temp_dir_is_left_alone():
     mine = bare_session(FakeEngine())
-    other = tempfile.mkdtemp(prefix=f"recipelint-confirm-{mine.owner[:-1]}-")  # a prefix of mine's owner id
+    others = [tempfile.mkdtemp(prefix=f"recipelint-confirm-{mine.owner[:-1]}-"),  # a prefix of mine's id
+              tempfile.mkdtemp(prefix=f"recipelint-confirm-{mine.owner}-x-{secrets.token_hex(3)}-")]  # mine's + more
     try:
         mine.private_dir()
         assert mine.residue() == [f"tempdir {mine.tempdir}"]
         mine.close()
-        assert os.path.isdir(other)
+        assert all(os.path.isdir(o) for o in others)
+        # the removal command for an unreachable engine matches the same names only
+        rm = mine.label_commands()[-1]
+        for o in others:
+            script = f'for f in {rm[len("rm -rf "):]}; do [ "$f" = {o} ] && exit 1; done; exit 0'
+            assert subprocess.run(["sh", "-c", script]).returncode == 0, (rm, o)
     finally:
-        os.rmdir(other)
+        for o in others:
+            os.rmdir(o)
 
 
 # ------------------------------------------------------------------ how the notes reach the report

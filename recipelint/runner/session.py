@@ -54,6 +54,7 @@ PAUSE_SECONDS = 30.0
 ENGINE_WAIT = 60.0  # how long teardown keeps retrying an engine that stopped answering
 REDACTED = "[secret redacted]"
 TEMP_PREFIX = "recipelint-confirm-"
+TEMP_SUFFIX = re.compile(r"[a-z0-9_]{8}")  # what mkdtemp appends: no "-", so no other owner's dir matches
 
 
 class SessionError(Exception):
@@ -295,7 +296,9 @@ class SwarmSession:
         owner = getattr(self, "owner", None)
         if not owner:
             return []
-        found = set(glob.glob(os.path.join(glob.escape(tempfile.gettempdir()), f"{TEMP_PREFIX}{owner}-*")))
+        prefix = f"{TEMP_PREFIX}{owner}-"
+        found = {p for p in glob.glob(os.path.join(glob.escape(tempfile.gettempdir()), prefix + "*"))
+                 if TEMP_SUFFIX.fullmatch(os.path.basename(p)[len(prefix):])}
         if getattr(self, "tempdir", None) and os.path.lexists(self.tempdir):
             found.add(self.tempdir)
         return sorted(found)
@@ -452,7 +455,8 @@ class SwarmSession:
             f"docker config ls -q {flt} | xargs -r docker config rm",
             f"docker secret ls -q {flt} | xargs -r docker secret rm",
             f"docker network ls -q {flt} | xargs -r docker network rm",
-            "rm -rf " + shlex.quote(os.path.join(tempfile.gettempdir(), f"{TEMP_PREFIX}{self.owner}-")) + "*",
+            "rm -rf " + shlex.quote(os.path.join(tempfile.gettempdir(), f"{TEMP_PREFIX}{self.owner}-"))
+            + "[a-z0-9_]" * 8,
         ]
 
     # ------------------------------------------------------------ teardown
