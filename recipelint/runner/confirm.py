@@ -81,8 +81,13 @@ def confirm(recipe, findings, *, timeout: float = 120.0, keep: bool = False, cli
             run.notes = ["the working tree was not deployed: every probe deploys what it needs itself"]
         t_probes = time.monotonic()
         cache: dict = {}
+        # what the deploy changed about the recipe's bind mounts can decide a verdict: say it with each
+        adapted = [f"deploy: {n}" for n in (dep.notes if dep is not None else []) if ": bind mount " in n]
         for f in todo:
-            run.outcomes.append(_run_probe(session, dep, recipe, f, log, cache, timeout))
+            out = _run_probe(session, dep, recipe, f, log, cache, timeout)
+            if dep is not None and getattr(PROBES.get(f.probe), "needs_deploy", True):
+                out.evidence += [a for a in adapted if a not in out.evidence]
+            run.outcomes.append(out)
         run.timings["probes"] = round(time.monotonic() - t_probes, 2)
     except Exception as exc:  # noqa: BLE001 - report, never leave things behind
         from docker.errors import DockerException
@@ -187,6 +192,7 @@ def to_text(runs: list[ConfirmRun], roots: dict) -> str:
                        ("converged" if r.converged else "did not converge" if r.converged is False
                            else "working tree not deployed (its probes deploy what they need)")
                        + f"; {phases}")
+            out.extend(f"{r.recipe}: note: {n}" for n in r.notes)
             if r.kept:
                 out.append(f"{r.recipe}: --keep: left running; remove it with:")
                 out.extend(f"    {c}" for c in r.keep_commands)

@@ -12,6 +12,11 @@ external network such as `proxy`, which is joined as is and left alone.
 What an isolation deploy leaves out on purpose: published ports (the ingress mesh is shared and a
 port may be taken), placement constraints (one local node), resource limits, update configs. The
 stop grace period is short so teardown is quick.
+
+Bind mounts (ADR 0017, binds.py): nothing is bound from the host. A source inside the recipe is
+copied into the session's temporary directory and the copy is bound; any other bind (a host path,
+the docker socket, a missing source, or any bind when the engine is remote) becomes an empty tmpfs
+at the same target. Each adaptation is a line of ``Deployment.notes``.
 """
 
 from __future__ import annotations
@@ -20,7 +25,9 @@ import re
 import shlex
 import time
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
+
+from .binds import COPY, TMPFS, BindPlan, CopyError, copy_into, engine_is_local, plan_bind
 
 # Values that would point a recipe at the outside world; replaced with local ones.
 SAFE_ENV = {
@@ -290,12 +297,43 @@ def _create_network(c, name: str, driver: str, labels: dict):
             time.sleep(0.5)
 
 
+def _bind_mount(session, recipe, view, key: str, src: str | None, tgt: str, read_only: bool, dep: Deployment,
+                local: bool, index: int):
+    """The Mount that stands in for one bind mount of service ``key``: a private copy or an empty tmpfs."""
+    from docker.types import Mount
+
+    # docker resolves a relative source against the folder of the first compose file
+    first = view.files[0] if view.files else "compose.yml"
+    base = recipe.root / PurePosixPath(first).parent
+    plan = plan_bind(src or "", recipe_root=recipe.root, base_dir=base, local_engine=local,
+                     release=getattr(recipe, "rev", None))
+    if plan.action == COPY:
+        import tempfile
+
+        try:
+            # a directory per mount (a probe may deploy the recipe again in the same session)
+            dest = Path(tempfile.mkdtemp(prefix=f"{re.sub(r'[^A-Za-z0-9_.-]', '-', key)}-{index}-",
+                                         dir=session.private_dir())) / (plan.path.name or "root")
+            copy_into(plan.path, dest)
+        except (OSError, CopyError) as exc:
+            why = str(exc) if isinstance(exc, CopyError) else f"it could not be copied ({exc.strerror or exc})"
+            plan = BindPlan(TMPFS, plan.source, reason=why)
+        else:
+            dep.notes.append(f"service {key}: bind mount {src} -> a private copy at {tgt}"
+                             f"{' (read-only)' if read_only else ''} (the working tree is never written)")
+            return Mount(tgt, str(dest), type="bind", read_only=read_only)
+    dep.notes.append(f"service {key}: bind mount {src or '(no source)'} at {tgt} replaced by an empty tmpfs: "
+                     f"{plan.reason}")
+    return Mount(tgt, None, type="tmpfs")
+
+
 def _create_services(session, recipe, view, env, dep: Deployment) -> None:
     from docker.errors import APIError
     from docker.types import (ConfigReference, EndpointSpec, Healthcheck, Mount, NetworkAttachmentConfig,
                               RestartPolicy, SecretReference, ServiceMode)
 
     c = session.client
+    local = engine_is_local(c)
     cfg_ids = {x.name: x.id for x in session.created if x.kind == "config"}
     sec_ids = {x.name: x.id for x in session.created if x.kind == "secret"}
     for key, svc in view.services.items():
@@ -326,10 +364,8 @@ def _create_services(session, recipe, view, env, dep: Deployment) -> None:
                 mounts.append(Mount(tgt, vname, type="volume", read_only=m.read_only,
                                     labels=session.labels(dep.stack)))
             elif m.type == "bind":
-                path = src
-                if not path.startswith("/"):
-                    path = str((recipe.root / PurePosixPath(m.node.file).parent / path).resolve())
-                mounts.append(Mount(tgt, path, type="bind", read_only=m.read_only))
+                mounts.append(_bind_mount(session, recipe, view, key, src, tgt, m.read_only, dep, local,
+                                          len(mounts)))
             else:
                 mounts.append(Mount(tgt, None, type="tmpfs"))
         configs = []

@@ -284,6 +284,7 @@ def stale_overlay(ctx: ProbeContext) -> ProbeResult:
     ev = [f"release {release} deployed as stack {dep.stack}: services {{{', '.join(sorted(images))}}}",
           f"images: {where}",
           ("converged" if dep.converged else "did not converge (the service specs still show what it deploys)")]
+    ev += [f"deploy: {n}" for n in dep.notes if ": bind mount " in n]
     for c, r in zip(checks, results):
         ev.append(f"check {_describe_check(c)}: {'holds' if r else 'fails'} on the deployed release")
     src = data.get("assert")

@@ -11,6 +11,10 @@ Teardown runs from ``close()`` (call it in ``finally``) and from SIGINT/SIGTERM,
 services first, waits for their containers to be gone, then removes volumes, configs, secrets and
 networks, and finally lists everything still carrying the owner label: that list is the residue.
 
+Files: the private copies of a recipe's bind mounts (see binds.py, ADR 0017) live in one temporary
+directory per session, ``<tmp>/recipelint-confirm-<owner>-XXXX``. The owner id in its name plays the
+part of the label: teardown removes every directory with that prefix, and one still there is residue.
+
 Signals: the first SIGINT/SIGTERM/SIGHUP raises ``Interrupted`` (a KeyboardInterrupt) so the run
 unwinds to its ``finally`` and tears down. A signal that arrives once teardown has begun (or while
 the first one is still unwinding) is logged and deferred: teardown always finishes, and ``close()``
@@ -29,11 +33,15 @@ variable it does nothing.
 
 from __future__ import annotations
 
+import glob
 import os
 import re
 import secrets as _secrets
+import shlex
+import shutil
 import signal
 import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 
@@ -45,6 +53,8 @@ PAUSE_ENV = "RECIPELINT_TEST_PAUSE"
 PAUSE_SECONDS = 30.0
 ENGINE_WAIT = 60.0  # how long teardown keeps retrying an engine that stopped answering
 REDACTED = "[secret redacted]"
+TEMP_PREFIX = "recipelint-confirm-"
+TEMP_SUFFIX = re.compile(r"[a-z0-9_]{8}")  # what mkdtemp appends: no "-", so no other owner's dir matches
 
 
 class SessionError(Exception):
@@ -138,6 +148,7 @@ class SwarmSession:
 
     def __init__(self, recipe_name: str, *, client=None, keep: bool = False, log=None):
         self.client = connect(client)
+        self.tempdir: str | None = None  # made on first use (private_dir)
         # The owner label's value is unique per session: a fresh id that nothing on the engine carries
         # yet, so everything labelled with it afterwards was made by (or for) this session - also an
         # object whose create call was interrupted by a signal before it could be recorded. The stack
@@ -271,6 +282,36 @@ class SwarmSession:
     def record(self, kind: str, obj_id: str, name: str) -> None:
         self.created.append(Created(kind, obj_id, name))
 
+    # ------------------------------------------------------------ files
+    def private_dir(self) -> str:
+        """The session's own temporary directory (made on first call, 0700), for the copies of bind
+        mounts. Its name carries the owner id, so teardown and the residue check find it even if a
+        signal came between its creation and the record."""
+        if self.tempdir is None:
+            self.tempdir = tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{self.owner}-")
+            self.record("tempdir", self.tempdir, self.tempdir)
+        return self.tempdir
+
+    def _tempdirs(self) -> list[str]:
+        owner = getattr(self, "owner", None)
+        if not owner:
+            return []
+        prefix = f"{TEMP_PREFIX}{owner}-"
+        found = {p for p in glob.glob(os.path.join(glob.escape(tempfile.gettempdir()), prefix + "*"))
+                 if TEMP_SUFFIX.fullmatch(os.path.basename(p)[len(prefix):])}
+        if getattr(self, "tempdir", None) and os.path.lexists(self.tempdir):
+            found.add(self.tempdir)
+        return sorted(found)
+
+    def _remove_tempdirs(self, rep: "TeardownReport") -> None:
+        for path in self._tempdirs():
+            errors: list[str] = []
+            shutil.rmtree(path, onerror=lambda fn, p, exc: errors.append(f"{p}: {exc[1]}"))
+            if os.path.lexists(path):
+                rep.errors.append(f"tempdir {path}: " + (errors[0] if errors else "still there"))
+            else:
+                rep.removed.append(f"tempdir {path}")
+
     # ------------------------------------------------------------ lifecycle
     def __enter__(self):
         self.install_signal_handlers()
@@ -368,7 +409,7 @@ class SwarmSession:
         return self.owns(attrs)
 
     def residue(self) -> list[str]:
-        out = []
+        out = [f"tempdir {p}" for p in self._tempdirs()]
         for kind in KINDS:
             try:
                 for obj in self._owned(kind):
@@ -399,6 +440,9 @@ class SwarmSession:
                           ("secret", "docker secret rm"), ("network", "docker network rm")):
             if names[kind]:
                 cmds.append(f"{cmd} " + " ".join(sorted(names[kind])))
+        dirs = self._tempdirs()
+        if dirs:
+            cmds.append("rm -rf " + " ".join(shlex.quote(d) for d in dirs))
         return cmds
 
     def label_commands(self) -> list[str]:
@@ -411,6 +455,8 @@ class SwarmSession:
             f"docker config ls -q {flt} | xargs -r docker config rm",
             f"docker secret ls -q {flt} | xargs -r docker secret rm",
             f"docker network ls -q {flt} | xargs -r docker network rm",
+            "rm -rf " + shlex.quote(os.path.join(tempfile.gettempdir(), f"{TEMP_PREFIX}{self.owner}-"))
+            + "[a-z0-9_]" * 8,
         ]
 
     # ------------------------------------------------------------ teardown
@@ -498,6 +544,8 @@ class SwarmSession:
                     rep.errors.extend(failed)
                     break
                 time.sleep(1.0)
+        # 4. the private copies of bind mounts (local files: removed whether or not the engine answers)
+        self._remove_tempdirs(rep)
         # swarm removes networks (and task containers) asynchronously, a task that was starting when
         # its service was removed can still create its container and implicit volume afterwards, and
         # a step above may have lost the engine for a moment: keep sweeping what carries our label
@@ -511,11 +559,15 @@ class SwarmSession:
                     if not self._remove(kind, obj):
                         rep.removed.append(f"{kind} {_name(obj)}")
             rep.residue = self.residue() if not self._engine_gone else self._gone_residue(rep.removed)
+        if any(x.startswith("tempdir ") for x in rep.residue):
+            self._remove_tempdirs(rep)
+            rep.residue = [x for x in rep.residue if not x.startswith("tempdir ")] + \
+                [f"tempdir {p}" for p in self._tempdirs()]
         if self._engine_gone:
             rep.errors.append(f"the engine stopped answering for more than {ENGINE_WAIT:g}s "
                               f"({self._engine_gone}); remove what is left with: " + " ; ".join(self.label_commands()))
         if not rep.residue:
-            rep.errors = [e for e in rep.errors if not e.startswith(("volume ", "network ", "container "))]
+            rep.errors = [e for e in rep.errors if not e.startswith(("volume ", "network ", "container ", "tempdir "))]
         rep.seconds = round(time.monotonic() - t0, 2)
         return rep
 
@@ -523,7 +575,8 @@ class SwarmSession:
         """The engine is gone: what this session recorded creating and did not see removed."""
         done = set(removed)
         return [f"{x.kind} {x.name} (engine unreachable; not confirmed removed)"
-                for x in self.created if f"{x.kind} {x.name}" not in done] + \
+                for x in self.created if f"{x.kind} {x.name}" not in done and x.kind != "tempdir"] + \
+            [f"tempdir {p}" for p in self._tempdirs()] + \
             [f"anything else labelled {OWNER_LABEL}={self.owner} (engine unreachable)"]
 
 
