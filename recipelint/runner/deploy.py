@@ -386,9 +386,11 @@ def _create_services(session, recipe, view, env, dep: Deployment) -> None:
             if sname is None:
                 raise DeployError(f"service {key}: secret {ref.source} is not declared")
             mode = _mode(ref.node.get("mode")) if ref.node.is_map else None
-            target = _interp(ref.target, env)
-            if target.startswith("/run/secrets/"):
-                target = target[len("/run/secrets/"):]
+            # the file name as `docker stack deploy` sends it: the target as written, else the source. It is
+            # also what `{{ secret "..." }}` matches, so `target: /run/secrets/x` must stay that (not `x`:
+            # a template reading "x" fails on a real swarm, and so it must here)
+            tn = ref.node.get("target") if ref.node.is_map else None
+            target = _interp(tn.text, env) if tn is not None and tn.text else ref.source
             secrets.append(SecretReference(sec_ids[sname], sname, filename=target,
                                            mode=mode if mode is not None else 0o444))
         hc = None
