@@ -53,12 +53,30 @@ def test_recipe_local_directory_and_file_are_copied(recipe):
     assert plan(root, ".").action == B.COPY
 
 
-@pytest.mark.parametrize("source", ["/var/run/docker.sock", "/", "/etc", "~/data", "~"])
-def test_host_paths_become_tmpfs(recipe, source):
+@pytest.mark.parametrize("source", ["/", "/etc", "~/data", "~"])
+def test_host_directories_become_tmpfs(recipe, source):
     root, _ = recipe
     p = plan(root, source)
     assert p.action == B.TMPFS and p.path is None
     assert "host path" in p.reason, p.reason
+
+
+def test_host_files_and_sockets_become_an_empty_file_and_only_their_metadata_is_read(recipe):
+    import socket
+
+    root, outside = recipe
+    sock_path = outside / "docker.sock"
+    srv = socket.socket(socket.AF_UNIX)
+    try:
+        srv.bind(str(sock_path))
+        for src in (str(outside / "secret"), str(sock_path)):  # a file like /etc/localtime; a socket
+            p = plan(root, src)
+            assert (p.action, p.path) == (B.EMPTY_FILE, None) and "host path" in p.reason, (src, p)
+            # a remote engine's host cannot be looked at: a tmpfs
+            assert plan(root, src, local_engine=False).action == B.TMPFS
+    finally:
+        srv.close()
+    assert (outside / "secret").read_text() == "host data"
 
 
 def test_dotdot_escape_becomes_tmpfs(recipe):
@@ -77,9 +95,9 @@ def test_symlink_leaving_the_recipe_becomes_tmpfs_and_one_inside_is_followed(rec
     (root / "escape").symlink_to(outside)
     (root / "escape-file").symlink_to(outside / "secret")
     (root / "inside").symlink_to(root / "conf")
-    for src in ("./escape", "./escape-file", "./escape/secret"):
+    for src, action in (("./escape", B.TMPFS), ("./escape-file", B.EMPTY_FILE), ("./escape/secret", B.EMPTY_FILE)):
         p = plan(root, src)
-        assert p.action == B.TMPFS and "outside the recipe" in p.reason, (src, p)
+        assert p.action == action and "outside the recipe" in p.reason, (src, p)
     p = plan(root, "./inside")
     assert p.action == B.COPY and p.path == (root / "conf").resolve()
 
@@ -108,6 +126,8 @@ def test_release_deploy_never_copies_the_working_tree(recipe):
     root, _ = recipe
     p = plan(root, "./conf", release="1.0.0+1.2")
     assert p.action == B.TMPFS and "1.0.0+1.2" in p.reason
+    p = plan(root, "./init.sh", release="1.0.0+1.2")  # a file keeps its shape, never its content
+    assert p.action == B.EMPTY_FILE and "1.0.0+1.2" in p.reason
 
 
 def test_size_cap_and_entry_cap(recipe):
@@ -123,11 +143,11 @@ def test_size_cap_and_entry_cap(recipe):
     assert B.COPY_CAP == 64 * 1024 * 1024
 
 
-def test_special_files_become_tmpfs(recipe):
+def test_a_special_file_becomes_an_empty_file_and_a_tree_holding_one_tmpfs(recipe):
     root, _ = recipe
     os.mkfifo(root / "fifo")
     p = plan(root, "./fifo")
-    assert p.action == B.TMPFS and "special file" in p.reason
+    assert p.action == B.EMPTY_FILE and "special file" in p.reason
     os.mkfifo(root / "conf" / "sub" / "fifo")
     p = plan(root, "./conf")
     assert p.action == B.TMPFS and "special file" in p.reason
@@ -234,7 +254,7 @@ services:
     volumes:
       - ./conf:/etc/app
       - ./init.sh:/init.sh:ro
-      - /var/run/docker.sock:/var/run/docker.sock
+      - OUTSIDE/secret:/etc/localtime:ro
       - /:/host
       - ./missing:/missing
       - type: bind
@@ -250,7 +270,8 @@ services:
 
 
 def _specs(root: Path, client):
-    (root / "compose.yml").write_text(COMPOSE)
+    # a host file outside the recipe (as /etc/localtime or the docker socket would be; this one is ours)
+    (root / "compose.yml").write_text(COMPOSE.replace("OUTSIDE", str(root.parent / "outside")))
     (root / ".env.sample").write_text("TYPE=app\nDOMAIN=app.example.com\n")
     r = Recipe.load(root)
     sess = bare_session(client)
@@ -277,7 +298,11 @@ def test_services_get_private_copies_and_tmpfs_never_a_host_path(recipe):
         assert (Path(mounts["/etc/app"]["Source"]) / "app.ini").read_text() == "name=demo\n"
         assert Path(mounts["/init.sh"]["Source"]).read_text() == "#!/bin/sh\n"
         assert mounts["/etc/app"]["Source"] != mounts["/long"]["Source"]  # one copy per mount
-        for tgt in ("/var/run/docker.sock", "/host", "/missing", "/etc-host"):
+        lt = mounts["/etc/localtime"]  # a host file: an empty file of the session's, read-only as declared
+        assert lt["Type"] == "bind" and lt["ReadOnly"] is True and Path(lt["Source"]).is_relative_to(tmp), lt
+        assert Path(lt["Source"]).read_bytes() == b"" and Path(lt["Source"]).name == "localtime"
+        assert (root.parent / "outside" / "secret").read_text() == "host data"
+        for tgt in ("/host", "/missing", "/etc-host"):
             m = mounts[tgt]
             assert m["Type"] == "tmpfs" and not m.get("Source"), m
         # writing into the copy leaves the working tree alone
@@ -287,8 +312,8 @@ def test_services_get_private_copies_and_tmpfs_never_a_host_path(recipe):
         notes = dep.notes
         assert "service app: bind mount ./conf -> a private copy at /etc/app (the working tree is never " \
                "written)" in notes, notes
-        assert any(n.startswith("service app: bind mount /var/run/docker.sock at /var/run/docker.sock "
-                                "replaced by an empty tmpfs: it is a host path") for n in notes), notes
+        assert any(n.startswith(f"service app: bind mount {root.parent / 'outside' / 'secret'} at /etc/localtime "
+                                "replaced by an empty file: it is a host path") for n in notes), notes
         assert any("./missing at /missing replaced by an empty tmpfs: its source does not exist" in n
                    for n in notes), notes
         assert len([n for n in notes if ": bind mount " in n]) == 7
