@@ -5,9 +5,13 @@ The runner never binds a host path into a deploy and never binds the recipe's wo
 - a source that resolves (symlinks followed, ``..`` collapsed) inside the recipe directory and
   exists is copied into the session's private temporary directory, and the copy is bound (with the
   read_only the recipe declared), so whatever the app writes lands in the copy;
-- everything else - a host path outside the recipe, ``~``, the docker socket, a missing source, a
-  special file, a tree over the copy cap, a recipe-local source when the engine is remote (the copy
-  would not exist on its host) - becomes an empty tmpfs at the same target.
+- a source that exists on a local engine's host but is not a directory (a file outside the recipe such as
+  ``/etc/localtime``, the docker socket, a device, a special file in the recipe) is replaced by an empty
+  regular file of the session's, bound at the same target: a tmpfs there would be a directory over what
+  the image has as a file, and the task would not start;
+- everything else - a host directory outside the recipe, ``~``, a missing source, a tree over the copy
+  cap, a recipe-local source when the engine is remote (the copy would not exist on its host) - becomes
+  an empty tmpfs at the same target.
 
 ``plan_bind`` makes that decision and touches nothing but ``stat``; ``copy_into`` makes the copy.
 """
@@ -26,14 +30,15 @@ SKIP = (".git",)
 
 COPY = "copy"
 TMPFS = "tmpfs"
+EMPTY_FILE = "empty-file"
 
 
 @dataclass(frozen=True)
 class BindPlan:
-    action: str  # COPY | TMPFS
+    action: str  # COPY | TMPFS | EMPTY_FILE
     source: str  # as the recipe wrote it (interpolated)
     path: Path | None = None  # the resolved source, for COPY
-    reason: str = ""  # why TMPFS
+    reason: str = ""  # why TMPFS or EMPTY_FILE
     size: int = 0  # bytes to copy
 
 
@@ -62,15 +67,16 @@ def plan_bind(source: str, *, recipe_root: Path, base_dir: Path, local_engine: b
     except (OSError, RuntimeError, ValueError):
         return BindPlan(TMPFS, src, reason="its source cannot be resolved")
     if real != root and not real.is_relative_to(root):
-        return BindPlan(TMPFS, src, reason="it is a host path outside the recipe (the runner never mounts "
-                                           "host paths)")
+        why = "it is a host path outside the recipe (the runner never mounts host paths)"
+        return BindPlan(EMPTY_FILE if local_engine and _is_non_directory(real) else TMPFS, src, reason=why)
     if SKIP[0] in real.relative_to(root).parts:
         return BindPlan(TMPFS, src, reason="it is inside the recipe's .git")
     if not local_engine:
         return BindPlan(TMPFS, src, reason="the engine is remote, where a private copy would not exist")
-    if release:
-        return BindPlan(TMPFS, src, reason=f"the recipe is deployed as it is at {release}, whose files are not "
-                                           "on disk (the working tree's would misrepresent it)")
+    if release:  # the working tree's file tells only the shape (file or directory), never the content
+        return BindPlan(EMPTY_FILE if _is_non_directory(real) else TMPFS, src,
+                        reason=f"the recipe is deployed as it is at {release}, whose files are not on disk "
+                               "(the working tree's would misrepresent it)")
     try:
         st = os.stat(real)
     except FileNotFoundError:
@@ -84,10 +90,18 @@ def plan_bind(source: str, *, recipe_root: Path, base_dir: Path, local_engine: b
         if why:
             return BindPlan(TMPFS, src, reason=why)
     else:
-        return BindPlan(TMPFS, src, reason="its source is a special file (socket, FIFO or device)")
+        return BindPlan(EMPTY_FILE, src, reason="its source is a special file (socket, FIFO or device)")
     if size > cap:
         return BindPlan(TMPFS, src, reason=f"it holds more than {_mib(cap)}, over the copy cap")
     return BindPlan(COPY, src, path=real, size=size)
+
+
+def _is_non_directory(path: Path) -> bool:
+    """Whether ``path`` exists and is not a directory (only its metadata is read)."""
+    try:
+        return not stat.S_ISDIR(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _tree_size(top: Path, cap: int, max_entries: int) -> tuple[int, str]:

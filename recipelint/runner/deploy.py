@@ -27,7 +27,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .binds import COPY, TMPFS, BindPlan, CopyError, copy_into, engine_is_local, plan_bind
+from .binds import COPY, EMPTY_FILE, TMPFS, BindPlan, CopyError, copy_into, engine_is_local, plan_bind
 
 # Values that would point a recipe at the outside world; replaced with local ones.
 SAFE_ENV = {
@@ -299,7 +299,8 @@ def _create_network(c, name: str, driver: str, labels: dict):
 
 def _bind_mount(session, recipe, view, key: str, src: str | None, tgt: str, read_only: bool, dep: Deployment,
                 local: bool, index: int):
-    """The Mount that stands in for one bind mount of service ``key``: a private copy or an empty tmpfs."""
+    """The Mount that stands in for one bind mount of service ``key``: a private copy, an empty file of
+    the session's (for a source that is a file, socket or device) or an empty tmpfs."""
     from docker.types import Mount
 
     # docker resolves a relative source against the folder of the first compose file
@@ -322,6 +323,20 @@ def _bind_mount(session, recipe, view, key: str, src: str | None, tgt: str, read
             dep.notes.append(f"service {key}: bind mount {src} -> a private copy at {tgt}"
                              f"{' (read-only)' if read_only else ''} (the working tree is never written)")
             return Mount(tgt, str(dest), type="bind", read_only=read_only)
+    if plan.action == EMPTY_FILE:
+        import tempfile
+
+        try:
+            holder = tempfile.mkdtemp(prefix=f"{re.sub(r'[^A-Za-z0-9_.-]', '-', key)}-{index}-",
+                                      dir=session.private_dir())
+            empty = Path(holder) / (PurePosixPath(tgt).name or "empty")
+            empty.touch(mode=0o644, exist_ok=False)
+        except OSError as exc:
+            plan = BindPlan(TMPFS, plan.source, reason=f"{plan.reason}; an empty file could not be made "
+                                                       f"({exc.strerror or exc})")
+        else:
+            dep.notes.append(f"service {key}: bind mount {src} at {tgt} replaced by an empty file: {plan.reason}")
+            return Mount(tgt, str(empty), type="bind", read_only=read_only)
     dep.notes.append(f"service {key}: bind mount {src or '(no source)'} at {tgt} replaced by an empty tmpfs: "
                      f"{plan.reason}")
     return Mount(tgt, None, type="tmpfs")

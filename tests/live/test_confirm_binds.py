@@ -26,6 +26,7 @@ from tests.live.test_confirm_probes import LIVE, ROOT
 pytestmark = pytest.mark.live
 
 PLACEHOLDER = "/tmp/recipelint-bind-fixture-host"
+FILE_PLACEHOLDER = "/tmp/recipelint-bind-fixture-hostfile"
 
 
 def snapshot(top: Path) -> dict[str, bytes | None]:
@@ -51,8 +52,11 @@ def recipe_and_host(tmp_path):
     host = tmp_path / "host"
     host.mkdir()
     (host / "present").write_text("the host's own file\n")
+    (tmp_path / "hostfile").write_text("the host's group file\n")
     compose = recipe / "compose.yml"
     text = compose.read_text()
+    assert FILE_PLACEHOLDER in text  # replaced first: PLACEHOLDER is a prefix of it
+    text = text.replace(FILE_PLACEHOLDER, str(tmp_path / "hostfile"))
     assert PLACEHOLDER in text
     compose.write_text(text.replace(PLACEHOLDER, str(host)))
     return recipe, host
@@ -88,7 +92,10 @@ def test_the_app_writes_into_a_private_copy_and_a_tmpfs_never_the_tree_or_the_ho
         # the bind sources on the engine are the session's copies, never the tree or the host dir
         spec = dep.services["app"].attrs["Spec"]["TaskTemplate"]["ContainerSpec"]["Mounts"]
         binds = [m for m in spec if m["Type"] == "bind"]
-        assert len(binds) == 2 and all(m["Source"].startswith(sess.tempdir + "/") for m in binds), spec
+        assert len(binds) == 3 and all(m["Source"].startswith(sess.tempdir + "/") for m in binds), spec
+        # the host file over the image's /etc/group: an empty file of the session's, read-only; the task started
+        assert _exec(ctr, "wc", "-c", "/etc/group") == (0, "0 /etc/group\n")
+        assert (host.parent / "hostfile").read_text() == "the host's group file\n"
         assert os.path.basename(sess.tempdir).startswith(f"recipelint-confirm-{sess.owner}-")
         # the working tree and the host directory are as they were
         assert snapshot(recipe_dir) == tree_before
@@ -98,6 +105,8 @@ def test_the_app_writes_into_a_private_copy_and_a_tmpfs_never_the_tree_or_the_ho
             in notes, notes
         assert f"service app: bind mount {host} at /host replaced by an empty tmpfs: it is a host path outside " \
                "the recipe (the runner never mounts host paths)" in notes, notes
+        assert f"service app: bind mount {host.parent / 'hostfile'} at /etc/group replaced by an empty file: it is " \
+               "a host path outside the recipe (the runner never mounts host paths)" in notes, notes
     finally:
         rep = sess.close()
     assert rep.residue == [], rep
