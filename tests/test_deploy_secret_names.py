@@ -8,7 +8,7 @@ from __future__ import annotations
 from recipelint.model import Recipe
 from recipelint.runner import deploy as D
 from recipelint.runner import session as S
-from tests.test_runner_binds import FakeEngine, bare_session
+from tests.runner_fakes import FakeEngine, bare_session
 
 COMPOSE = """\
 version: "3.8"

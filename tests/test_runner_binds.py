@@ -18,7 +18,7 @@ from recipelint.runner import binds as B
 from recipelint.runner import confirm as C
 from recipelint.runner import deploy as D
 from recipelint.runner import session as S
-from tests.live.test_faults_units import bare_session as _bare
+from tests.runner_fakes import FakeEngine, _Client, bare_session
 
 
 @pytest.fixture
@@ -162,16 +162,6 @@ def test_git_is_neither_copied_nor_counted(recipe):
     assert p.action == B.TMPFS and ".git" in p.reason
 
 
-class _Api:
-    def __init__(self, base_url):
-        self.base_url = base_url
-
-
-class _Client:
-    def __init__(self, base_url):
-        self.api = _Api(base_url)
-
-
 @pytest.mark.parametrize("url,local", [
     ("http+docker://localhost", True), ("http+docker://localnpipe", True),
     ("http+docker://localunixsocket", True),
@@ -210,40 +200,6 @@ def test_copy_over_the_cap_is_refused(recipe, tmp_path):
 
 
 # ------------------------------------------------------------------ the service specs
-
-
-class _Obj:
-    def __init__(self, i):
-        self.id = f"svc{i}"
-
-
-class _Services:
-    def __init__(self):
-        self.created = []
-
-    def create(self, image, **kw):
-        self.created.append((image, kw))
-        return _Obj(len(self.created))
-
-    def list(self, **kw):
-        return []
-
-
-class _Lists:
-    def list(self, **kw):
-        return []
-
-
-class FakeEngine:
-    def __init__(self, base_url="http+docker://localhost"):
-        self.api = _Api(base_url)
-        self.services = _Services()
-        self.containers = self.volumes = self.configs = self.secrets = self.networks = _Lists()
-
-
-def bare_session(client, owner=None) -> S.SwarmSession:
-    owner = owner or f"rl-unit-{secrets.token_hex(3)}"
-    return _bare(client=client, stack=owner, owner=owner, tempdir=None, _old_handlers={}, log=lambda m: None)
 
 
 COMPOSE = """\

@@ -69,7 +69,7 @@ def plan_bind(source: str, *, recipe_root: Path, base_dir: Path, local_engine: b
     if real != root and not real.is_relative_to(root):
         why = "it is a host path outside the recipe (the runner never mounts host paths)"
         return BindPlan(EMPTY_FILE if local_engine and _is_non_directory(real) else TMPFS, src, reason=why)
-    if SKIP[0] in real.relative_to(root).parts:
+    if any(p in SKIP for p in real.relative_to(root).parts):
         return BindPlan(TMPFS, src, reason="it is inside the recipe's .git")
     if not local_engine:
         return BindPlan(TMPFS, src, reason="the engine is remote, where a private copy would not exist")

@@ -46,7 +46,7 @@ class ConfirmRun:
 
 def confirm(recipe, findings, *, timeout: float = 120.0, keep: bool = False, client=None, log=None) -> ConfirmRun:
     """Deploy ``recipe`` once and run the probe of every finding that names one."""
-    from .deploy import DeployError, deploy
+    from .deploy import DeployError, bind_evidence, deploy
     from .session import SwarmSession
 
     log = log or (lambda msg: None)
@@ -82,10 +82,10 @@ def confirm(recipe, findings, *, timeout: float = 120.0, keep: bool = False, cli
         t_probes = time.monotonic()
         cache: dict = {}
         # what the deploy changed about the recipe's bind mounts can decide a verdict: say it with each
-        adapted = [f"deploy: {n}" for n in (dep.notes if dep is not None else []) if ": bind mount " in n]
+        adapted = bind_evidence(dep) if dep is not None else []
         for f in todo:
             out = _run_probe(session, dep, recipe, f, log, cache, timeout)
-            if dep is not None and getattr(PROBES.get(f.probe), "needs_deploy", True):
+            if adapted and getattr(PROBES.get(f.probe), "needs_deploy", True):
                 out.evidence += [a for a in adapted if a not in out.evidence]
             run.outcomes.append(out)
         run.timings["probes"] = round(time.monotonic() - t_probes, 2)

@@ -14,9 +14,10 @@ port may be taken), placement constraints (one local node), resource limits, upd
 stop grace period is short so teardown is quick.
 
 Bind mounts (ADR 0017, binds.py): nothing is bound from the host. A source inside the recipe is
-copied into the session's temporary directory and the copy is bound; any other bind (a host path,
-the docker socket, a missing source, or any bind when the engine is remote) becomes an empty tmpfs
-at the same target. Each adaptation is a line of ``Deployment.notes``.
+copied into the session's temporary directory and the copy is bound; a source that exists and is not
+a directory (a host file, the docker socket, a device) becomes an empty file of the session's; any
+other bind (a host directory, a missing source, or any bind when the engine is remote) becomes an
+empty tmpfs at the same target. Each adaptation is a line of ``Deployment.notes``.
 """
 
 from __future__ import annotations
@@ -52,6 +53,11 @@ class Deployment:
 
     def service_name(self, svc: str) -> str:
         return f"{self.stack}_{svc}"
+
+
+def bind_evidence(dep) -> list[str]:
+    """The deploy's bind-mount adaptations (ADR 0017), as lines of a verdict's evidence."""
+    return [f"deploy: {n}" for n in dep.notes if ": bind mount " in n]
 
 
 class DeployError(Exception):
@@ -308,13 +314,15 @@ def _bind_mount(session, recipe, view, key: str, src: str | None, tgt: str, read
     base = recipe.root / PurePosixPath(first).parent
     plan = plan_bind(src or "", recipe_root=recipe.root, base_dir=base, local_engine=local,
                      release=getattr(recipe, "rev", None))
-    if plan.action == COPY:
-        import tempfile
+    import tempfile
 
+    def holder() -> Path:  # a directory per mount (a probe may deploy the recipe again in the same session)
+        return Path(tempfile.mkdtemp(prefix=f"{re.sub(r'[^A-Za-z0-9_.-]', '-', key)}-{index}-",
+                                     dir=session.private_dir()))
+
+    if plan.action == COPY:
         try:
-            # a directory per mount (a probe may deploy the recipe again in the same session)
-            dest = Path(tempfile.mkdtemp(prefix=f"{re.sub(r'[^A-Za-z0-9_.-]', '-', key)}-{index}-",
-                                         dir=session.private_dir())) / (plan.path.name or "root")
+            dest = holder() / (plan.path.name or "root")
             copy_into(plan.path, dest)
         except (OSError, CopyError) as exc:
             why = str(exc) if isinstance(exc, CopyError) else f"it could not be copied ({exc.strerror or exc})"
@@ -324,12 +332,8 @@ def _bind_mount(session, recipe, view, key: str, src: str | None, tgt: str, read
                              f"{' (read-only)' if read_only else ''} (the working tree is never written)")
             return Mount(tgt, str(dest), type="bind", read_only=read_only)
     if plan.action == EMPTY_FILE:
-        import tempfile
-
         try:
-            holder = tempfile.mkdtemp(prefix=f"{re.sub(r'[^A-Za-z0-9_.-]', '-', key)}-{index}-",
-                                      dir=session.private_dir())
-            empty = Path(holder) / (PurePosixPath(tgt).name or "empty")
+            empty = holder() / (PurePosixPath(tgt).name or "empty")
             empty.touch(mode=0o644, exist_ok=False)
         except OSError as exc:
             plan = BindPlan(TMPFS, plan.source, reason=f"{plan.reason}; an empty file could not be made "

@@ -264,6 +264,8 @@ def _stale_key(finding) -> tuple:
 @probe("stale-overlay", needs_convergence=False, needs_deploy=False, key=_stale_key)
 def stale_overlay(ctx: ProbeContext) -> ProbeResult:
     """Deploy the latest release (as the canonical sweep does) and evaluate the test's assert against it."""
+    from .deploy import bind_evidence
+
     data = ctx.finding.data or {}
     checks = data.get("checks")
     if not checks:
@@ -284,7 +286,7 @@ def stale_overlay(ctx: ProbeContext) -> ProbeResult:
     ev = [f"release {release} deployed as stack {dep.stack}: services {{{', '.join(sorted(images))}}}",
           f"images: {where}",
           ("converged" if dep.converged else "did not converge (the service specs still show what it deploys)")]
-    ev += [f"deploy: {n}" for n in dep.notes if ": bind mount " in n]
+    ev += bind_evidence(dep)
     for c, r in zip(checks, results):
         ev.append(f"check {_describe_check(c)}: {'holds' if r else 'fails'} on the deployed release")
     src = data.get("assert")

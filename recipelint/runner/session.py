@@ -285,11 +285,10 @@ class SwarmSession:
     # ------------------------------------------------------------ files
     def private_dir(self) -> str:
         """The session's own temporary directory (made on first call, 0700), for the copies of bind
-        mounts. Its name carries the owner id, so teardown and the residue check find it even if a
-        signal came between its creation and the record."""
+        mounts. Its name carries the owner id, so teardown and the residue check find it by name
+        (``_tempdirs``), even if a signal came right after its creation."""
         if self.tempdir is None:
             self.tempdir = tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{self.owner}-")
-            self.record("tempdir", self.tempdir, self.tempdir)
         return self.tempdir
 
     def _tempdirs(self) -> list[str]:
@@ -552,14 +551,16 @@ class SwarmSession:
         # until nothing is left (or the deadline passes)
         deadline = time.monotonic() + 30
         rep.residue = self.residue() if not self._engine_gone else self._gone_residue(rep.removed)
-        while rep.residue and not self._engine_gone and time.monotonic() < deadline:
+        while any(not x.startswith("tempdir ") for x in rep.residue) and not self._engine_gone \
+                and time.monotonic() < deadline:  # docker objects only: waiting does not free a temp dir
             time.sleep(0.5)
             for kind in KINDS:
                 for obj in self._list(kind):
                     if not self._remove(kind, obj):
                         rep.removed.append(f"{kind} {_name(obj)}")
             rep.residue = self.residue() if not self._engine_gone else self._gone_residue(rep.removed)
-        if any(x.startswith("tempdir ") for x in rep.residue):
+        if any(x.startswith("tempdir ") for x in rep.residue):  # once more, now that every container is gone
+            rep.errors = [e for e in rep.errors if not e.startswith("tempdir ")]
             self._remove_tempdirs(rep)
             rep.residue = [x for x in rep.residue if not x.startswith("tempdir ")] + \
                 [f"tempdir {p}" for p in self._tempdirs()]
@@ -575,7 +576,7 @@ class SwarmSession:
         """The engine is gone: what this session recorded creating and did not see removed."""
         done = set(removed)
         return [f"{x.kind} {x.name} (engine unreachable; not confirmed removed)"
-                for x in self.created if f"{x.kind} {x.name}" not in done and x.kind != "tempdir"] + \
+                for x in self.created if f"{x.kind} {x.name}" not in done] + \
             [f"tempdir {p}" for p in self._tempdirs()] + \
             [f"anything else labelled {OWNER_LABEL}={self.owner} (engine unreachable)"]
 

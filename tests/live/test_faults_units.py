@@ -7,24 +7,7 @@ import signal
 from dataclasses import dataclass, field
 
 from recipelint.runner import session as S
-
-
-def bare_session(**kw) -> S.SwarmSession:
-    """A SwarmSession without an engine: only the attributes these pieces use."""
-    s = S.SwarmSession.__new__(S.SwarmSession)
-    s.stack = s.owner = "rl-unit-abcdef"
-    s.keep = False
-    s.report = None
-    s.created = []
-    s._secret_values = []
-    s._signal = None
-    s._raised = False
-    s._closing = False
-    s._paused = set()
-    s.logged = []
-    s.log = s.logged.append
-    s.__dict__.update(kw)
-    return s
+from tests.runner_fakes import bare_session_kw as bare_session
 
 
 def test_generated_values_are_redacted_longest_first_and_short_file_values_are_not():
