@@ -164,8 +164,8 @@ def store(path: Path, overlay: Path | None, options: dict, key: str, findings) -
     """Write atomically; a cache that cannot be written is silently skipped."""
     slot = _slot(path, overlay, options)
     try:
-        entry = {"format": FORMAT, "key": key,
-                 "findings": [{k: getattr(f, k) for k in _fields()} for f in findings]}
+        names = _fields()
+        entry = {"format": FORMAT, "key": key, "findings": [{k: getattr(f, k) for k in names} for f in findings]}
         data = json.dumps(entry, default=str).encode()
         slot.parent.mkdir(parents=True, exist_ok=True)
         import tempfile  # only on a miss

@@ -18,16 +18,15 @@ import os
 import sys
 from pathlib import Path
 
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 _INLINE_BELOW = 4  # fewer recipes than this: a pool costs more than it saves
 
 
 def discover_recipes(dirs) -> list[Path]:
     """Every recipe directly under each DIR, by name; duplicates once.
 
-    A recipe is a subdirectory that `check PATH` would accept: it holds a compose file (`compose.yml` or
-    `compose.*.yml`) or an `.env.sample` (a recipe whose compose file is missing is linted, and I001 says
-    so, rather than silently skipped)."""
+    A recipe is a subdirectory that `check PATH` would accept: it holds, at its top level, a compose file
+    by the model's naming rule (`compose*.yml`/`.yaml`, `docker-compose*.yml`/`.yaml`) or an `.env.sample`
+    (a recipe whose compose file is missing is linted, and I001 says so, rather than silently skipped)."""
     out: list[Path] = []
     seen: set[Path] = set()
     for d in dirs:
@@ -47,10 +46,13 @@ def discover_recipes(dirs) -> list[Path]:
 
 
 def _looks_like_recipe(d: Path) -> bool:
-    if (d / "compose.yml").is_file() or (d / ".env.sample").is_file():
+    """What Recipe.load accepts: an `.env.sample`, or a compose file by the model's own naming rule."""
+    from .model.recipe import _is_compose_name
+
+    if (d / ".env.sample").is_file():
         return True
     try:
-        return any(c.is_file() for c in d.glob("compose.*.yml"))
+        return any(e.is_file() and _is_compose_name(e.name) for e in os.scandir(d))
     except OSError:
         return False
 
@@ -70,11 +72,6 @@ def _setup(overlay, select, ignore, use_cache, cfg_opts=None) -> None:
     _STATE.update(overlay=Path(overlay) if overlay is not None else None, sel=engine.split_codes(select),
                   ign=engine.split_codes(ignore), rules=rules, codes=engine.known_codes(rules), cache=use_cache,
                   cfg_opts=dict(cfg_opts or {}), configs={})
-
-
-def lint_one(path: Path):
-    """(path, name, findings, error) for one recipe with the options set up by _setup. Never raises."""
-    return _lint(path)[:4]
 
 
 def _lint(path: Path):

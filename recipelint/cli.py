@@ -11,10 +11,9 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .checkcmd import UsageProblem, fail as _fail, resolve_codes as _resolve_codes, selection as _selection
+from .checkcmd import UsageProblem, fail as _fail, selection as _selection
 from .checkopts import CHECK_ARGUMENT, CHECK_OPTIONS
 
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
 
 
 def _click_type(kind, opt=None):

@@ -41,12 +41,9 @@ def live_probe(r) -> str:
     if text:
         expected = " ".join(text.replace("{", "<").replace("}", ">").split())
     else:
-        try:
-            from .prestage import PROBE_VERDICTS
+        from .prestage import PROBE_VERDICTS
 
-            expected = PROBE_VERDICTS.get(probe, "")
-        except ImportError:  # pragma: no cover - prestage is optional for the docs
-            expected = ""
+        expected = PROBE_VERDICTS.get(probe, "")
     out = f"`recipelint confirm RECIPE` runs the `{probe}` probe on a live swarm"
     return out + (f"; when the finding is real: {expected}." if expected else ".")
 

@@ -51,6 +51,6 @@ def findings_from_report(recipe, data) -> tuple[list, list]:
             else:
                 recipe.read(f.path)
     tests = recipe.overlay_tests if any(f.root != "recipe" for f in findings) else ()
-    assign(recipe, findings, tests or ())
+    assign(recipe, findings, tests)
     changed = [f for f, fp, active in built if active and fp is not None and f.fingerprint != fp]
     return [f for f, _, active in built if active], changed

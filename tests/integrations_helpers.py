@@ -24,6 +24,6 @@ def cli(*args, cwd=None):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     if cwd != ROOT:
         env["XDG_CACHE_HOME"] = str(cwd / ".cache")
-    r = subprocess.run([sys.executable, "-c", "from recipelint.cli import run; run()", *map(str, args)],
+    r = subprocess.run([sys.executable, "-c", "from recipelint.entry import run; run()", *map(str, args)],
                        capture_output=True, text=True, cwd=cwd, env=env)
     return r.returncode, r.stdout, r.stderr

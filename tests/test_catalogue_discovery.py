@@ -22,3 +22,11 @@ def test_a_recipe_whose_compose_file_is_missing_gets_its_finding(tmp_path):
     assert [(r[1], r[3]) for r in rows] == [("broken", None)]
     assert [(f.code, f.path, f.line, f.column) for f in rows[0][2] if f.code == "I001"] == \
         [("I001", ".env.sample", 2, 14)]
+
+
+def test_every_compose_file_name_check_accepts_makes_a_recipe(tmp_path):
+    cat = tmp_path / "recipes"
+    write_files(cat / "a-docker-compose", {"docker-compose.yml": "version: '3.8'\nservices: {}\n"})
+    write_files(cat / "b-yaml", {"compose.yaml": "version: '3.8'\nservices: {}\n"})
+    write_files(cat / "c-not", {"compose.yml.bak": "x", "notes-compose.yml": "x"})
+    assert [p.name for p in catalogue.discover_recipes([cat])] == ["a-docker-compose", "b-yaml"]

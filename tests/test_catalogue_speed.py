@@ -135,9 +135,7 @@ def test_batched_reads_match_git_show(repo):
 
 def test_refs_from_one_process_match_separate_queries(repo):
     g = GitRepo.open(repo)
-    assert [(r.tag, r.version, r.commit) for r in g.releases] == [
-        ("1.0.0+1", (1, 0, 0), show(repo, "1.0.0+1^{commit}").split()[1] if False else g.releases[0].commit),
-        ("1.1.0+1", (1, 1, 0), g.releases[1].commit)]
+    assert [(r.tag, r.version) for r in g.releases] == [("1.0.0+1", (1, 0, 0)), ("1.1.0+1", (1, 1, 0))]
     peeled = subprocess.run(["git", "-C", str(repo), "rev-parse", "1.0.0+1^{commit}", "1.1.0+1^{commit}"],
                             capture_output=True, text=True).stdout.split()
     assert [r.commit for r in g.releases] == peeled

@@ -7,7 +7,7 @@ pending fix fails, as `check` would). 2: usage error.
 
 from __future__ import annotations
 
-SEVERITY_RANK = {"info": 0, "warning": 1, "error": 2}
+from ..config import SEVERITY_RANK
 
 
 def run_fix(recipe, rules, *, select_=(), ignore=(), write=False, fail_on="error", root_label=None,
