@@ -35,7 +35,7 @@ import os
 import re
 import sys
 
-VERSION = 5  # bump on any change to the generated code
+VERSION = 6  # bump on any change to the generated code
 
 ANNOTATIONS = frozenset({"title", "description", "default", "deprecated", "examples", "$comment",
                          "readOnly", "writeOnly"})
@@ -568,7 +568,13 @@ class _Compiler:
             raise Unsupported(f"{ptr}/properties")
         addl = s.get("additionalProperties")
         unev = s.get("unevaluatedProperties")
-        pfns = {k: self.fn(v, f"{ptr}/properties/{_esc(k)}") for k, v in props.items()}
+        fns: dict = {}
+
+        def pfn(k):  # a property's function, generated only where it is called by name
+            if k not in fns:
+                fns[k] = self.fn(props[k], f"{ptr}/properties/{_esc(k)}")
+            return fns[k]
+
         # in the property tables, a pure type test is a frozenset of Python types (no call)
         entries = {}
         for k, v in props.items():
@@ -579,10 +585,10 @@ class _Compiler:
                 kk == "type" or kk in ANNOTATIONS or (isinstance(kk, str) and kk.startswith("x-")) for kk in v) else None
             if names_ is not None and ("integer" not in names_ or "number" in names_):
                 entries[k] = self.const("frozenset({" + ", ".join(sorted({p for n in names_ for p in _PY[n]})) + "})")
-            elif pfns[k] == "_T":
+            elif pfn(k) == "_T":
                 entries[k] = "_ANY"
             else:
-                entries[k] = pfns[k]
+                entries[k] = pfn(k)
         patchecks = [(p, self.check(v, f"{ptr}/patternProperties/{_esc(p)}", "v")) for p, v in pats.items()]
         achk = self.check(addl, f"{ptr}/additionalProperties", "v") if addl is not None else "True"
         uchk = "True"
@@ -594,12 +600,12 @@ class _Compiler:
         if not props and not pats and achk == "True" and uchk == "True":
             return out
         if not pats and achk == "True" and uchk == "True":
-            live = {k: f for k, f in pfns.items() if f != "_T"}
+            live = [k for k in props if entries[k] != "_ANY"]
             if not live:
                 return out
             if len(live) <= 3:
-                for k, f in live.items():
-                    out.append(f"if {k!r} in x and not {f}(x[{k!r}]): return False")
+                for k in live:
+                    out.append(f"if {k!r} in x and not {pfn(k)}(x[{k!r}]): return False")
                 return out
             table = self.const("{" + ", ".join(f"{k!r}: {entries[k]}" for k in live) + "}")
             out.append("for k, v in x.items():")
@@ -611,7 +617,7 @@ class _Compiler:
             return "return False" if check == "False" else f"if not {check}: return False"
 
         # a declared name that a pattern with a real check also matches needs both: the generic loop
-        crossed = any(c != "True" and re.search(p, k) for p, c in patchecks for k in pfns)
+        crossed = any(c != "True" and re.search(p, k) for p, c in patchecks for k in props)
         rest = []  # statements for a key that is not a declared property
         if len(patchecks) == 1:
             (p, c), = patchecks
@@ -631,7 +637,7 @@ class _Compiler:
             more.append(fails(achk))
         if uchk != "True":
             # jsonschema: evaluated = declared names (here or along allOf/$ref) and keys a pattern matches
-            extra = sorted(set(names) - set(pfns))
+            extra = sorted(set(names) - set(props))
             conds = ([f"k not in {self.const(repr(frozenset(extra)))}"] if extra else []) + \
                 [f"not {self.match_expr(p, 'k')}" for p in patterns if p not in pats]
             more.append(f"if {' and '.join(conds)}:" if conds else "if True:")
@@ -640,8 +646,8 @@ class _Compiler:
             rest += [other] + ["    " + m for m in more]
         out.append("for k, v in x.items():")
         if not crossed:
-            if pfns:
-                table = self.const("{" + ", ".join(f"{k!r}: {entries[k]}" for k in pfns) + "}")
+            if props:
+                table = self.const("{" + ", ".join(f"{k!r}: {entries[k]}" for k in props) + "}")
                 out.append(f"    f = {table}.get(k)")
                 out.append("    if f is not None:")
                 out += ["        " + ln for ln in self.table_call()]
@@ -651,15 +657,15 @@ class _Compiler:
                 out += ["    " + r for r in rest]
             return out
         out.append("    if type(k) is not str: raise _Unsure")
-        if pfns:
-            table = self.const("{" + ", ".join(f"{k!r}: {f}" for k, f in pfns.items()) + "}")
+        if props:
+            table = self.const("{" + ", ".join(f"{k!r}: {pfn(k)}" for k in props) + "}")
             out.append(f"    f = {table}.get(k)")
             out.append("    if f is not None and not f(v): return False")
         for p, c in patchecks:
             if c != "True":
                 out.append(f"    if {self.match_expr(p, 'k')} and not {c}: return False")
         if more:
-            cond = ["f is None"] if pfns else []
+            cond = ["f is None"] if props else []
             if pats:
                 cond.append(f"not {self.match_expr('|'.join(pats), 'k')}")
             out.append(f"    if {' and '.join(cond) or 'True'}:")
@@ -739,24 +745,16 @@ def _bind(code, formats):
 # ---------------------------------------------------------------- the code cache
 
 def cache_dir() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "recipelint", "schemac")
+    from recipelint.cache import cache_dir as base
 
-
-def _sha256(data: bytes) -> str:
-    try:  # the builtin module: hashlib would load OpenSSL (~2 ms) for this one hash
-        from _sha256 import sha256
-    except ImportError:
-        try:
-            from _sha2 import sha256
-        except ImportError:
-            from hashlib import sha256
-    return sha256(data).hexdigest()
+    return str(base() / "schemac")
 
 
 def cache_key(schema_bytes: bytes, formats=None) -> str:
     head = f"schemac {VERSION} {sys.implementation.cache_tag} formats={sorted(formats or ())!r}\n".encode()
-    return _sha256(head + schema_bytes)
+    from recipelint.record import sha256  # the builtin one: hashlib would load OpenSSL for this hash
+
+    return sha256(head + schema_bytes).hexdigest()
 
 
 def load(schema_bytes: bytes, formats=None):

@@ -188,8 +188,8 @@ def _swarm_validator():
     from jsonschema import Draft202012Validator, FormatChecker
 
     checker = FormatChecker(formats=())
-    for name, conv in CONVERTERS.items():
-        checker.checks(name)(lambda value, _conv=conv: _conv(value) is None)
+    for name, check in _format_checks().items():
+        checker.checks(name)(check)
     return Draft202012Validator(_swarm_schema(), format_checker=checker)
 
 

@@ -21,3 +21,13 @@ def _private_result_cache(tmp_path_factory):
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = old
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many generated inputs the property tests tried (tests/test_properties.py COUNTS), when they ran."""
+    import json
+
+    counts = getattr(sys.modules.get("test_properties"), "COUNTS", None)
+    if counts:
+        terminalreporter.write_line(f"property inputs tried: {json.dumps(counts, sort_keys=True)} "
+                                    f"total {sum(counts.values())}")

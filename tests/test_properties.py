@@ -43,7 +43,7 @@ def _settings(n: int = 100):
 
 
 FAST = _settings()
-COUNTS: dict[str, int] = {}  # inputs tried per property (printed by test_report_counts)
+COUNTS: dict[str, int] = {}  # inputs tried per property (printed at the end of the run: tests/conftest.py)
 
 
 def _count(name: str) -> None:
@@ -749,9 +749,3 @@ def test_overlay_test_reader_survives_deep_code(shape, n, broken):
     facts = tf.asserts
     assert all(p.code in ("E103", "E106") for p in tf.problems)
     assert bool(facts) != bool(tf.problems)  # either analysed, or reported
-
-
-def test_report_counts():
-    """Not a property: prints how many generated inputs the properties above tried (run with -s)."""
-    print("\nproperty inputs tried:", json.dumps(COUNTS, sort_keys=True), "total", sum(COUNTS.values()))
-    assert all(v > 0 for v in COUNTS.values())
