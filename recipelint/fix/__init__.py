@@ -166,7 +166,6 @@ class _PatchedSource:
     def __init__(self, base, texts: dict[str, str]):
         self.base = base
         self.texts = texts
-        self.unreadable = getattr(base, "unreadable", {})
 
     def read(self, rel):
         return self.texts[rel] if rel in self.texts else self.base.read(rel)

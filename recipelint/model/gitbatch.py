@@ -119,14 +119,9 @@ def batch_read(repo, spec: str) -> str | None:
     """The text of blob ``rev:path`` in ``repo`` (a GitRepo), or None when it is missing or not a file."""
     if "\n" in spec or "\r" in spec:
         return None
-    b = repo.__dict__.get("_batch")
+    b = _batch(repo)
     if b is None:
-        try:
-            b = _Batch(repo.root)
-        except OSError:
-            return _show(repo, spec)
-        repo.__dict__["_batch"] = b
-        weakref.finalize(repo, _Batch.close, b.proc)
+        return _show(repo, spec)
     try:
         data = b.read(spec)
     except (OSError, EOFError, ValueError):

@@ -30,7 +30,7 @@ _GIT_ENV = ("GIT_DIR", "GIT_WORK_TREE", "GIT_COMMON_DIR", "GIT_OBJECT_DIRECTORY"
             "GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE", "GIT_NAMESPACE", "GIT_CONFIG", "GIT_CONFIG_PARAMETERS",
             "GIT_CONFIG_COUNT", "GIT_CEILING_DIRECTORIES", "GIT_DISCOVERY_ACROSS_FILESYSTEM", "GIT_INDEX_FILE",
             "GIT_SHALLOW_FILE", "GIT_REF_PARANOIA")
-_ROOT_PREFIXES = ("", "refs/", "refs/tags/", "refs/heads/", "refs/remotes/")  # git's dwim order (then N/HEAD)
+_ROOT_PREFIXES = ("refs/", "refs/tags/", "refs/heads/", "refs/remotes/")  # git's dwim order (then N/HEAD)
 _CACHE_BYTES = 32 << 20  # inflated objects kept (delta bases, trees): at most this many bytes
 
 
@@ -533,7 +533,7 @@ class Store:
             raise UnsupportedQuestion("revision syntax")
         if os.path.exists(os.path.join(self.gitdir, rev)) or os.path.exists(os.path.join(self.common, rev)):
             raise UnsupportedQuestion("a file of that name in .git")
-        for prefix in _ROOT_PREFIXES[1:]:
+        for prefix in _ROOT_PREFIXES:
             got = self.ref(prefix + rev)
             if got is not None:
                 return got

@@ -21,6 +21,9 @@ from ..record import Frozen, Record
 from .yamlnode import Problem, offset_position
 
 
+_NEGATE = {"==": "!=", "!=": "==", "in": "not in", "not in": "in", "is": "is not", "is not": "is"}
+
+
 class Operand(Frozen):
     """One side of a comparison: its source text and the string values it stands for."""
 
@@ -85,8 +88,6 @@ class TestFile(Record):
             return None  # not read (too large, unreadable): nothing to parse
         nul = self.text.find("\x00")
         if nul >= 0:  # Python refuses source with NUL bytes; libcst would report it at 1:1
-            from .yamlnode import offset_position
-
             line, col = offset_position(self.text, nul)
             self.problems.append(Problem("E103", self.rel, line, col,
                                          "Python syntax error: source code cannot contain NUL bytes"))
@@ -99,16 +100,9 @@ class TestFile(Record):
 
         try:
             return cst.parse_module(self.text)
-        except cst.ParserSyntaxError as exc:
-            line, col, msg = exc.raw_line, exc.raw_column + 1, exc.message
-            try:  # Python's own parser usually points closer (an unclosed bracket: the bracket)
-                compile(self.text, self.rel, "exec", dont_inherit=True, flags=0x400)  # PyCF_ONLY_AST
-            except SyntaxError as err:
-                if err.lineno:
-                    line, col, msg = err.lineno, err.offset or 1, err.msg
-            except (ValueError, RecursionError, MemoryError):
-                pass
-            self.problems.append(Problem("E103", self.rel, line, col, f"Python syntax error: {msg}"))
+        except cst.ParserSyntaxError as exc:  # Python's parser accepted it (a Python syntax error is E103 above)
+            self.problems.append(Problem("E103", self.rel, exc.raw_line, exc.raw_column + 1,
+                                         f"Python syntax error: {exc.message}"))
             return None
 
     @cached_property
@@ -391,8 +385,7 @@ class _Extractor:
                     if negated:
                         # `not a < b` is no comparison of its own (sets are only partly ordered):
                         # "not <" is a check the rules cannot read, so they claim nothing from it
-                        op = {"==": "!=", "!=": "==", "in": "not in", "not in": "in",
-                              "is": "is not", "is not": "is"}.get(op, "not " + op)
+                        op = _NEGATE.get(op, "not " + op)
                     yield Check(self._operand(left), op, self._operand(target.comparator))
                 left = target.comparator
             return

@@ -19,11 +19,10 @@ from __future__ import annotations
 import ast
 import re
 
-from .overlay import _SKIPS, AssertFact, Check, Operand
+from .overlay import _NEGATE, _SKIPS, AssertFact, Check, Operand
 
 _OPS = {ast.Eq: "==", ast.NotEq: "!=", ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not",
         ast.LtE: "<=", ast.GtE: ">=", ast.Lt: "<", ast.Gt: ">"}
-_NEGATE = {"==": "!=", "!=": "==", "in": "not in", "not in": "in", "is": "is not", "is not": "is"}
 _LINE_END = re.compile(r"\r\n|\r|\n")
 _FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _PREFIX = re.compile(r"[rRbBuUfF]{0,2}")

@@ -40,7 +40,6 @@ class DirSource(FileSource):
 
     def __init__(self, root: Path):
         self.root = root
-        self.unreadable: dict[str, str] = {}
         self.problems: dict[str, Problem] = {}  # rel -> why it was not (fully) read, with a position
 
     def read(self, rel: str) -> str | None:
@@ -167,12 +166,9 @@ class Recipe:
         rel = _norm(rel)
         if rel not in self._texts:
             self._texts[rel] = self.source.read(rel)
-            unreadable = getattr(self.source, "unreadable", {})
             problem = getattr(self.source, "problems", {}).get(rel)
             if problem is not None:
                 self.problems.append(problem)
-            elif rel in unreadable:
-                self.problems.append(Problem("E104", rel, None, None, f"cannot read file: {unreadable[rel]}"))
         return self._texts[rel]
 
     def lines(self, rel: str) -> list[str]:
