@@ -267,7 +267,7 @@ def _file_names(svc: Service, key: str) -> Iterator[str]:
             yield name
 
 
-def secret_target_names(svc: Service) -> set[str]:
+def secret_target_names(recipe, svc: Service) -> set[str]:
     """The names `{{ secret "x" }}` can use in this service: each secret's target exactly as written
     (swarm matches the template's argument against the secret's file name), or its source when no
     target is given. `target: /run/secrets/x` is found as `/run/secrets/x` only, not as `x` (seen
@@ -329,7 +329,7 @@ def template_uses(recipe, fn: str, names_of, *, skip_comments: bool = False):
         have = provided.get(svc_name)
         if have is None:
             continue
-        lines = src.text.splitlines()
+        lines = src.text.splitlines() if skip_comments else None
         for tref in template_refs(src.text):
             if tref.fn != fn or tref.arg in have:
                 continue

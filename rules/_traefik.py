@@ -1,4 +1,4 @@
-"""Traefik labels of a service, parsed (P001-P004).
+"""Traefik labels of a service, parsed (the P rules).
 
 Traefik's Docker provider in Swarm mode reads the service's `deploy.labels`. Keys look like
 `traefik.<protocol>.<routers|services|middlewares>.<name>.<option...>`; names are compared after
@@ -88,3 +88,12 @@ def groups(tlabels: list[TLabel], section: str) -> dict[tuple[str, str], list[TL
 
 def first(labels: list[TLabel]) -> TLabel:
     return labels[0]
+
+
+def label_items(label: Label):
+    """Each item of a comma-separated label value (`mw1, mw2`): (the item without surrounding blanks,
+    its offset in the value), for ``label.value_node.pos_at(offset, len(item))``."""
+    offset = 0
+    for raw in (label.value or "").split(","):
+        yield raw.strip(), offset + len(raw) - len(raw.lstrip())
+        offset += len(raw) + 1

@@ -24,7 +24,7 @@ class TemplateSecretNotMounted(Rule):
     """
 
     def check(self, recipe):
-        for svc, what, src, ref in template_uses(recipe, "secret", lambda r, s: secret_target_names(s)):
+        for svc, what, src, ref in template_uses(recipe, "secret", secret_target_names):
             yield self.finding(Loc(src.file, ref.line, ref.col, ref.line, ref.end_col),
                                f"{what} is rendered for service '{svc}', which mounts no secret named "
                                f"'{ref.arg}' (the name is the secret's target, else its source); the template "

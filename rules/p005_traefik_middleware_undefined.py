@@ -1,5 +1,5 @@
 from recipelint.rule import ERROR, RECIPE_DEFECT, Example, Loc, Rule
-from recipelint_rules._traefik import enabled, groups, parse
+from recipelint_rules._traefik import enabled, groups, label_items, parse
 
 
 class TraefikMiddlewareUndefined(Rule):
@@ -31,7 +31,7 @@ class TraefikMiddlewareUndefined(Rule):
             if id(view) not in defined_in:
                 found = set()
                 for other in view.services.values():
-                    found |= {(p, n) for p, n in groups(parse(recipe, other), "middlewares")}
+                    found |= groups(parse(recipe, other), "middlewares").keys()
                 defined_in[id(view)] = found
             return defined_in[id(view)]
 
@@ -42,12 +42,7 @@ class TraefikMiddlewareUndefined(Rule):
                 for t in labels:
                     if t.option != "middlewares" or "${STACK_NAME}" not in (t.label.value or ""):
                         continue
-                    raw_items = (t.label.value or "").split(",")
-                    offset = 0
-                    for raw in raw_items:
-                        start = offset + len(raw) - len(raw.lstrip())
-                        offset += len(raw) + 1
-                        raw = raw.strip()
+                    for raw, start in label_items(t.label):
                         name = recipe.interpolate(raw)
                         if "${STACK_NAME}" not in raw or "@" in name or (proto, name) in defined(view):
                             continue

@@ -1,7 +1,7 @@
 from recipelint.rule import WARNING, RECIPE_DEFECT, Example, Loc, Rule
 from recipelint_rules._integrity import unresolved_only
 from recipelint_rules._knowledge import TRAEFIK_HTTP_ENTRYPOINTS
-from recipelint_rules._traefik import enabled, groups, parse
+from recipelint_rules._traefik import enabled, groups, label_items, parse
 
 
 class TraefikUnknownEntrypoint(Rule):
@@ -33,14 +33,11 @@ class TraefikUnknownEntrypoint(Rule):
                 for t in labels:
                     if t.option != "entrypoints" or unresolved_only(t.value):
                         continue
-                    offset = 0
-                    for raw in (t.label.value or "").split(","):
-                        start = offset + len(raw) - len(raw.lstrip())
-                        offset += len(raw) + 1
-                        name = recipe.interpolate(raw.strip())
+                    for raw, start in label_items(t.label):
+                        name = recipe.interpolate(raw)
                         if not name or "$" in name or name in TRAEFIK_HTTP_ENTRYPOINTS:
                             continue
-                        line, col, end_line, end_col = t.label.value_node.pos_at(start, len(raw.strip()))
+                        line, col, end_line, end_col = t.label.value_node.pos_at(start, len(raw))
                         yield self.finding(Loc(t.label.value_node.file, line, col, end_line, end_col),
                                            f"service '{svc.name}': router '{rname}' listens on entrypoint "
                                            f"'{name}', which Co-op Cloud's traefik does not define (it has "

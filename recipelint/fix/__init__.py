@@ -3,7 +3,7 @@
     plan(recipe, findings) -> FixPlan   # nothing is written
     FixPlan.diff()                      # unified diff, `git apply`-able from the recipe root
     FixPlan.relint(rules)               # the findings that would remain after the fix (in memory)
-    FixPlan.write()                     # the only function that writes
+    FixPlan.write_all()                 # the only writer (FixPlan.write: the same, recipe files named)
 
 A fixer (``FIXERS``: code -> module with ``fix(recipe, finding) -> (edits, note)``) raises
 :class:`Refuse` with a reason instead of guessing. Edits of different findings that overlap are

@@ -214,7 +214,7 @@ def _pystr(s: str) -> str:
     return repr(s)
 
 
-def _reason(recipe, mod, fn, verdicts) -> str:
+def _reason(verdicts) -> str:
     codes = sorted({c for c, _ in verdicts})
     by_where: dict[str, list[str]] = {}  # claims grouped by where their state exists
     deployed = []
@@ -284,7 +284,7 @@ def _quarantine(recipe, f, tf, mod):
     indent = mod.text[at:at + p.column]
     if indent.strip():
         raise Refuse(f"{tf.rel}:{p.line}: the function does not start its own line; mark it by hand")
-    reason = _reason(recipe, mod, fn, mine)
+    reason = _reason(mine)
     edits.append(Edit(tf.rel, at, at, _decorator(mark, reason, indent, nl),
                       f"skip {fn.name.value} (stale overlay assert)", f.root))
     return edits, f"test '{fn.name.value}' marked @{mark}.skip (the reason names the claim and the release)"
@@ -338,13 +338,12 @@ def _binding(mod, name: str, scope_fn):
 
 
 def _targets(mod, assert_node, fn):
-    """(values, collection, literal node, constant name or None, other side) for each comparison operand."""
+    """(values, collection, literal node, constant name or None) for each comparison operand."""
     cst = mod.cst
     out = []
-    for comp in [n for n in _walk(mod, assert_node.test) if isinstance(n, cst.Comparison)]:
+    for comp in [n for n in _walk(assert_node.test) if isinstance(n, cst.Comparison)]:
         operands = [comp.left] + [t.comparator for t in comp.comparisons]
-        for i, o in enumerate(operands):
-            other = operands[i - 1] if i else operands[1] if len(operands) > 1 else None
+        for o in operands:
             inner = _unwrap(mod, o)
             name = None
             if isinstance(inner, cst.Name):
@@ -353,11 +352,11 @@ def _targets(mod, assert_node, fn):
                 inner = _unwrap(mod, inner) if inner is not None else None
             got = _strings(mod, inner) if inner is not None else None
             if got is not None:
-                out.append((got[0], got[1], got[2], name, other))
+                out.append((got[0], got[1], got[2], name))
     return out
 
 
-def _walk(mod, node):
+def _walk(node):
     stack = [node]
     while stack:
         n = stack.pop()
@@ -375,7 +374,7 @@ def _quote_like(mod, old, value: str) -> str:
 
 
 def _rewrite(recipe, f, tf, mod, v):
-    from recipelint_rules._overlay_helpers import _repo, _variants
+    from recipelint.model.claims import repo as _repo, variants as _variants
 
     node = mod.assert_at(f.line, f.column)
     funcs = [a for a in mod.ancestors(node) if isinstance(a, mod.cst.FunctionDef)]
@@ -408,7 +407,7 @@ def _rewrite(recipe, f, tf, mod, v):
     match = list({id(t[2]): t for t in match}.values())
     if len(match) != 1:
         raise Refuse(f"found {len(match)} literals holding the asserted value; update it by hand")
-    values, coll, lit, name, _ = match[0]
+    values, coll, lit, name = match[0]
     if name is not None:
         _only_used_here(mod, name, node)
     if claim.kind == "image":
@@ -440,8 +439,8 @@ def _rewrite(recipe, f, tf, mod, v):
 def _only_used_here(mod, name: str, assert_node) -> None:
     """Refuse to rewrite a constant that anything but this assert reads."""
     cst = mod.cst
-    inside = {id(n) for n in _walk(mod, assert_node)}
-    for n in _walk(mod, mod.module):
+    inside = {id(n) for n in _walk(assert_node)}
+    for n in _walk(mod.module):
         if isinstance(n, cst.Name) and n.value == name and id(n) not in inside:
             par = mod.parent.get(n)
             if isinstance(par, (cst.AssignTarget, cst.AnnAssign)):
