@@ -42,6 +42,20 @@ def resolve_codes(values, all_codes: set[str], flag: str) -> list[str]:
     return codes
 
 
+def error_line(exc: Exception) -> str:
+    """The one line (no newline) a failure ends with on either entry path: an OSError names its file;
+    anything else is an internal error, re-raised instead under RECIPELINT_DEBUG=1."""
+    if isinstance(exc, OSError):  # e.g. `-o` into a directory that does not exist
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        return f"recipelint: error: {where}{exc.strerror or exc}"
+    import os
+
+    if os.environ.get("RECIPELINT_DEBUG"):
+        raise exc
+    return (f"recipelint: internal error: {type(exc).__name__}: {exc} "
+            "(RECIPELINT_DEBUG=1 shows the traceback; please report it)")
+
+
 def _plain_stream(stream) -> bool:
     """A stream click.echo would write to as it is, and where its output is the text itself."""
     if type(stream) is not io.TextIOWrapper or not stream.errors or not stream.encoding:

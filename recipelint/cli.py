@@ -257,17 +257,10 @@ def run() -> None:
         sys.exit(exc.exit_code)
     except BrokenPipeError:
         sys.exit(1)
-    except OSError as exc:  # e.g. `-o` into a directory that does not exist: one line, not a traceback
-        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        click.echo(f"recipelint: error: {where}{exc.strerror or exc}", err=True)
-        sys.exit(2)
-    except Exception as exc:  # noqa: BLE001 - last resort: a bug still gets one line (RECIPELINT_DEBUG=1 re-raises)
-        import os
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback (RECIPELINT_DEBUG=1 re-raises a bug)
+        from .checkcmd import error_line
 
-        if os.environ.get("RECIPELINT_DEBUG"):
-            raise
-        click.echo(f"recipelint: internal error: {type(exc).__name__}: {exc} "
-                   "(RECIPELINT_DEBUG=1 shows the traceback; please report it)", err=True)
+        click.echo(error_line(exc), err=True)
         sys.exit(2)
     sys.exit(0)
 

@@ -54,7 +54,7 @@ class _PacifyFlush:
 def run_check(params: dict) -> int:
     """checkcmd.check with cli.run's handling: one line on stderr for a usage problem or an error, never a
     traceback (RECIPELINT_DEBUG=1 re-raises internal errors); the exit code."""
-    from .checkcmd import UsageProblem, check, echo
+    from .checkcmd import UsageProblem, check, echo, error_line
 
     try:
         try:
@@ -74,15 +74,8 @@ def run_check(params: dict) -> int:
     except UsageProblem as exc:
         echo(f"recipelint: error: {exc}\n", err=True)
         return 2
-    except OSError as exc:  # e.g. `-o` into a directory that does not exist: one line, not a traceback
-        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        echo(f"recipelint: error: {where}{exc.strerror or exc}\n", err=True)
-        return 2
-    except Exception as exc:  # noqa: BLE001 - last resort: a bug still gets one line (RECIPELINT_DEBUG=1 re-raises)
-        if os.environ.get("RECIPELINT_DEBUG"):
-            raise
-        echo(f"recipelint: internal error: {type(exc).__name__}: {exc} "
-             "(RECIPELINT_DEBUG=1 shows the traceback; please report it)\n", err=True)
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback (RECIPELINT_DEBUG=1 re-raises a bug)
+        echo(error_line(exc) + "\n", err=True)
         return 2
 
 
